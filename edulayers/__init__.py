@@ -1,0 +1,17 @@
+"""edulayers: the Keras layer catalogue in NumPy, with the math in plain sight.
+
+>>> import edulayers as el
+>>> layer = el.layers.Dense(32, activation="relu", input_shape=(16,))
+>>> print(layer.explain())          # formula, shape trace, parameter count as arithmetic
+"""
+from . import activations, backend, constraints, initializers, regularizers
+from . import layers
+from .backend import epsilon, floatx, set_floatx, set_random_seed
+from .explain import Explanation
+from .gradcheck import GradcheckReport, gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = ["activations", "backend", "constraints", "initializers", "regularizers", "layers",
+           "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",
+           "GradcheckReport"]

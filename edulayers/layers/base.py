@@ -1,0 +1,493 @@
+"""The layer protocol every edulayers layer follows (see CONTRACT.md).
+
+A layer is written like a textbook page::
+
+    class Square(Layer):
+        formula = r"y = x^2"
+
+        def forward(self, x, training=False):
+            self.cache = x                     # what backward needs
+            return x ** 2
+
+        def backward(self, dy):
+            return 2 * self.cache * dy
+
+The base class does the bookkeeping around those two methods, once, for every
+layer (and for every student's custom layer):
+
+* ``layer(x)`` / ``layer.forward(x)`` converts ``x`` to the layer's dtype,
+  checks its rank and dimensions against ``input_spec`` (a clear ``ValueError``
+  that names the layer, the expected shape and the received one), builds the
+  weights on the first call, and picks the fast path or, with
+  ``path="reference"``, the readable ``forward_reference``;
+* ``layer.backward(dy)`` checks ``dy`` against the last output, runs the
+  backward of the path the last forward used, and checks that every trainable
+  weight received its gradient in ``layer.grads``;
+* weights live in one ordered registry (Keras' creation order, which is the
+  order of ``get_weights``), with their regularizers and constraints.
+
+Subclasses override ``build``, ``forward``, ``backward`` and optionally
+``forward_reference``, ``backward_reference``, ``compute_output_shape``,
+``compute_mask``, ``shape_steps``, ``param_formula`` and ``get_config``.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import backend, constraints as constraints_mod, initializers as initializers_mod
+from .. import regularizers as regularizers_mod
+from ..explain import Explanation, Step, format_shape
+
+PATHS = ("fast", "reference")
+_name_counts: dict = {}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def unique_name(prefix: str) -> str:
+    """Keras-style default names: ``dense``, ``dense_1``, ``dense_2``, ..."""
+    n = _name_counts.get(prefix, 0)
+    _name_counts[prefix] = n + 1
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def reset_names() -> None:
+    """Start default layer names from ``dense``, ``conv2d``, ... again (as ``keras.backend.clear_session``)."""
+    _name_counts.clear()
+
+
+def normalize_tuple(value, n: int, name: str, owner: str) -> tuple:
+    """``3 -> (3, 3)`` for an ``n``-D layer; a tuple of the wrong length is an error."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    try:
+        value = tuple(int(v) for v in value)
+    except TypeError:
+        raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
+    if len(value) != n:
+        raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return value
+
+
+@dataclass
+class InputSpec:
+    """What a layer accepts: a rank (or a minimum rank) and fixed sizes on some axes.
+
+    ``description`` names the axes for error messages, e.g.
+    ``"(batch, rows, cols, channels)"``.
+    """
+    ndim: int | None = None
+    min_ndim: int | None = None
+    axes: dict = field(default_factory=dict)
+    description: str = ""
+
+    def check(self, owner: str, shape: tuple, what: str = "input") -> None:
+        shape = tuple(shape)
+        desc = f" {self.description}" if self.description else ""
+        if self.ndim is not None and len(shape) != self.ndim:
+            raise ValueError(f"{owner} expected {what} of rank {self.ndim}{desc}, "
+                             f"got shape {format_shape(shape)} (rank {len(shape)})")
+        if self.min_ndim is not None and len(shape) < self.min_ndim:
+            raise ValueError(f"{owner} expected {what} of rank >= {self.min_ndim}{desc}, "
+                             f"got shape {format_shape(shape)} (rank {len(shape)})")
+        for axis, size in self.axes.items():
+            if size is None or -len(shape) > axis or axis >= len(shape):
+                continue
+            if shape[axis] is not None and shape[axis] != size:
+                raise ValueError(f"{owner} expected axis {axis} of the {what} to have size {size} "
+                                 f"(the layer was built for it), got shape {format_shape(shape)}")
+
+
+@dataclass
+class WeightSpec:
+    """Bookkeeping of one weight: how it was made and what acts on it."""
+    trainable: bool
+    initializer: object
+    regularizer: object
+    constraint: object
+
+
+def _accepts(fn, name: str) -> bool:
+    params = inspect.signature(fn).parameters
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _call_with(fn, self, x, training, mask):
+    kwargs = {}
+    if _accepts(fn, "training"):
+        kwargs["training"] = training
+    if mask is not None and _accepts(fn, "mask"):
+        kwargs["mask"] = mask
+    return fn(self, x, **kwargs)
+
+
+def _wrap_forward(fn):
+    @functools.wraps(fn)
+    def forward(self, inputs, training=False, path="fast", mask=None):
+        if path not in PATHS:
+            raise ValueError(f"{self._label}: path must be one of {PATHS}, got {path!r}")
+        inputs = self._prepare_inputs(inputs)
+        impl = fn
+        if path == "reference":
+            ref = getattr(type(self), "forward_reference", None)
+            impl = getattr(ref, "__wrapped__", ref) or fn
+        self._last_path = path
+        outputs = _call_with(impl, self, inputs, training, mask)
+        self._record_outputs(inputs, outputs, mask)
+        return outputs
+    forward._edulayers_wrapped = True
+    return forward
+
+
+def _wrap_backward(fn):
+    @functools.wraps(fn)
+    def backward(self, dy):
+        if getattr(self, "_last_output_shapes", None) is None:
+            raise RuntimeError(f"{self._label}: call forward before backward "
+                               "(backward uses what the last forward cached)")
+        dy = self._prepare_upstream(dy)
+        impl = fn
+        if self._last_path == "reference":
+            ref = getattr(type(self), "backward_reference", None)
+            impl = ref or fn
+        self.grads = {}
+        dx = impl(self, dy)
+        missing = [n for n in self.params if n not in self.grads]
+        if missing:
+            raise RuntimeError(f"{self._label}.backward did not set grads for {missing}: "
+                               "backward must fill self.grads with one gradient per trainable weight")
+        for name, g in self.grads.items():
+            if np.shape(g) != self.params[name].shape:
+                raise RuntimeError(f"{self._label}.backward set grads[{name!r}] with shape "
+                                   f"{np.shape(g)}, expected {self.params[name].shape} (the weight's shape)")
+        return dx
+    backward._edulayers_wrapped = True
+    return backward
+
+
+class Layer:
+    """Base class of every layer: weights, shapes, paths, masks, penalties and ``explain()``.
+
+    Args:
+        name: a unique name; Keras-style defaults (``dense``, ``dense_1``...).
+        trainable: whether the weights appear in ``params`` and get gradients.
+        dtype: the dtype the layer computes in (default ``el.floatx()``).
+        input_shape / batch_input_shape / input_dim: as Keras, for the first layer of a model.
+        activity_regularizer: penalty on the layer's output, added by the model.
+        weights: initial weights (Keras 1), loaded with ``set_weights`` once the layer is built.
+    """
+
+    #: LaTeX of what the layer computes; subclasses override (a property where it depends on arguments).
+    formula = r"y = f(x)"
+    #: Integer inputs are kept as they are (Embedding); others are cast to the layer dtype.
+    accepts_integer_input = False
+    #: Pass the incoming mask through unchanged (Keras' ``supports_masking``).
+    supports_masking = False
+    #: Notes shown by explain(): conventions, Keras-version differences.
+    notes: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, wrapper in (("forward", _wrap_forward), ("backward", _wrap_backward)):
+            fn = cls.__dict__.get(name)
+            if fn is not None and not getattr(fn, "_edulayers_wrapped", False):
+                setattr(cls, name, wrapper(fn))
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None,
+                 batch_input_shape=None, input_dim=None, batch_size=None,
+                 activity_regularizer=None, weights=None, **unknown):
+        cls = type(self).__name__
+        if unknown:
+            raise TypeError(f"{cls} got unexpected keyword argument(s) {sorted(unknown)}")
+        self.name = name or unique_name(_snake(cls))
+        self.trainable = bool(trainable)
+        self.dtype = str(np.dtype(dtype or backend.floatx()))
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self.batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+            self.batch_input_shape = (batch_size,) + shape
+        else:
+            self.batch_input_shape = None
+        self.activity_regularizer = regularizers_mod.get(activity_regularizer)
+        self.input_spec = getattr(self, "input_spec", None) or InputSpec()
+        self.built = False
+        self.built_input_shape = None
+        self._weights: dict = {}
+        self._weight_specs: dict = {}
+        self.grads: dict = {}
+        self.output_mask = None
+        self._last_path = "fast"
+        self._last_output_shapes = None
+        self._last_output = None
+        self._initial_weights = weights   # Keras 1's ``weights=[...]``: loaded right after build
+
+    # ------------------------------------------------------------------ weights
+    def __getattr__(self, item):
+        # Weights read as attributes (self.kernel, self.bias) so forward reads like the formula.
+        weights = self.__dict__.get("_weights")
+        if weights is not None and item in weights:
+            return weights[item]
+        raise AttributeError(f"{type(self).__name__!s} object has no attribute {item!r}")
+
+    @property
+    def _label(self) -> str:
+        return f"{type(self).__name__} '{self.name}'"
+
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None, constraint=None,
+                   trainable=True):
+        """Create, initialize and register a weight; returns the array."""
+        shape = tuple(int(s) for s in shape)
+        init = initializers_mod.get(initializer)
+        value = np.asarray(init(shape, dtype=self.dtype), dtype=self.dtype)
+        if value.shape != shape:
+            raise ValueError(f"{self._label}: initializer {init!r} gave shape {value.shape} for weight "
+                             f"{name!r}, expected {shape}")
+        self._weights[name] = value
+        self._weight_specs[name] = WeightSpec(bool(trainable), init, regularizers_mod.get(regularizer),
+                                              constraints_mod.get(constraint))
+        return value
+
+    @property
+    def weights(self) -> dict:
+        """Every weight by name, trainable or not, in creation (= Keras ``get_weights``) order."""
+        return dict(self._weights)
+
+    @property
+    def params(self) -> dict:
+        """Trainable weights by Keras name (``kernel``, ``bias``, ...): the arrays themselves."""
+        if not self.trainable:
+            return {}
+        return {n: w for n, w in self._weights.items() if self._weight_specs[n].trainable}
+
+    @property
+    def non_trainable_weights(self) -> dict:
+        return {n: w for n, w in self._weights.items() if n not in self.params}
+
+    def get_weights(self) -> list:
+        """Copies of all weights, in the order and shapes of Keras' ``get_weights()``."""
+        return [w.copy() for w in self._weights.values()]
+
+    def set_weights(self, weights) -> None:
+        """Load weights in ``get_weights()`` order (e.g. from the twin Keras layer)."""
+        weights = list(weights)
+        names = list(self._weights)
+        if not self.built:
+            raise ValueError(f"{self._label}: set_weights needs a built layer; call it on an input "
+                             "or call build(input_shape) first")
+        if len(weights) != len(names):
+            raise ValueError(f"{self._label} expects {len(names)} weight arrays {names}, "
+                             f"got {len(weights)}")
+        for name, new in zip(names, weights):
+            new = np.asarray(new)
+            if new.shape != self._weights[name].shape:
+                raise ValueError(f"{self._label}: weight {name!r} has shape "
+                                 f"{self._weights[name].shape}, got an array of shape {new.shape}")
+        for name, new in zip(names, weights):
+            self._weights[name][...] = new   # in place: optimizers keep their references
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"{self._label} is not built yet, so its weights have no shapes: "
+                             "call it on an input, build(input_shape), or explain(input_shape=...)")
+        return int(sum(w.size for w in self._weights.values()))
+
+    # ------------------------------------------------------------------ building
+    def build(self, input_shape) -> None:
+        """Create the weights for ``input_shape`` (batch axis included, usually ``None``)."""
+
+    def _ensure_built(self, input_shape) -> None:
+        if self.built:
+            return
+        self.build(input_shape)
+        self.built = True
+        self.built_input_shape = input_shape
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _prepare_inputs(self, inputs):
+        if isinstance(inputs, (list, tuple)):
+            arrays = [self._as_array(x) for x in inputs]
+            shapes = [(None,) + a.shape[1:] for a in arrays]
+            self._check_inputs(arrays)
+            self._ensure_built(shapes)
+            self._check_inputs(arrays)
+            return arrays
+        x = self._as_array(inputs)
+        self.input_spec.check(self._label, x.shape)
+        self._ensure_built((None,) + x.shape[1:])
+        self.input_spec.check(self._label, x.shape)
+        return x
+
+    def _check_inputs(self, arrays) -> None:
+        """Multi-input layers override this to check the list of inputs."""
+
+    def _as_array(self, x):
+        x = np.asarray(x)
+        if x.dtype.kind in "iub" and self.accepts_integer_input:
+            return x
+        if x.dtype.kind not in "fiub":
+            raise ValueError(f"{self._label} expected a numeric array, got dtype {x.dtype}")
+        return x.astype(self.dtype, copy=False)
+
+    def _record_outputs(self, inputs, outputs, mask) -> None:
+        if isinstance(outputs, (list, tuple)):
+            self._last_output_shapes = [np.shape(o) for o in outputs]
+        else:
+            self._last_output_shapes = np.shape(outputs)
+        self._last_output = outputs
+        self.output_mask = self.compute_mask(inputs, mask)
+
+    def _prepare_upstream(self, dy):
+        expected = self._last_output_shapes
+        if isinstance(expected, list):
+            if not isinstance(dy, (list, tuple)) or len(dy) != len(expected):
+                raise ValueError(f"{self._label} has {len(expected)} outputs: backward expects a list "
+                                 f"of {len(expected)} upstream gradients")
+            return [self._check_upstream(g, s) for g, s in zip(dy, expected)]
+        return self._check_upstream(dy, expected)
+
+    def _check_upstream(self, dy, expected_shape):
+        dy = np.asarray(dy, dtype=self.dtype)
+        if dy.shape != tuple(expected_shape):
+            raise ValueError(f"{self._label}.backward expected an upstream gradient of shape "
+                             f"{tuple(expected_shape)} (the last output's shape), got {dy.shape}")
+        return dy
+
+    def __call__(self, inputs, training=False, path="fast", mask=None):
+        return self.forward(inputs, training=training, path=path, mask=mask)
+
+    # ------------------------------------------------------------------ the computation
+    def forward(self, x, training=False):
+        """The fast (vectorized) path; subclasses override."""
+        return x
+
+    def backward(self, dy):
+        """Gradient of the loss w.r.t. the input(s), given ``dy`` = dL/dy; fills ``self.grads``."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output: passed through by layers that support masking, else dropped."""
+        return mask if self.supports_masking else None
+
+    # ------------------------------------------------------------------ penalties and constraints
+    @property
+    def losses(self) -> list:
+        """Regularization penalties: one per regularized weight, plus the activity penalty of the
+        last forward (divided by the batch size, as Keras 3 does)."""
+        out = [float(s.regularizer(self._weights[n])) for n, s in self._weight_specs.items()
+               if s.regularizer is not None and n in self.params]
+        if self.activity_regularizer is not None and self._last_output is not None:
+            y = self._last_output
+            out.append(float(self.activity_regularizer(y)) / max(1, np.shape(y)[0]))
+        return out
+
+    def regularization_gradients(self) -> dict:
+        """d(weight penalties)/d(weight) for each regularized trainable weight."""
+        return {n: s.regularizer.gradient(self._weights[n]) for n, s in self._weight_specs.items()
+                if s.regularizer is not None and n in self.params}
+
+    def activity_gradient(self):
+        """d(activity penalty)/d(output) for the last forward; the model adds it to ``dy``."""
+        if self.activity_regularizer is None or self._last_output is None:
+            return None
+        y = self._last_output
+        return self.activity_regularizer.gradient(y) / max(1, np.shape(y)[0])
+
+    def apply_constraints(self) -> None:
+        """Project constrained weights back onto their sets (Keras applies this after each update)."""
+        for name, spec in self._weight_specs.items():
+            if spec.constraint is not None:
+                self._weights[name][...] = spec.constraint(self._weights[name])
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.batch_input_shape is not None:
+            config["batch_input_shape"] = self.batch_input_shape
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def _set_dtype(self, dtype) -> None:
+        """Cast this layer (and any layer it holds) to ``dtype``; used by gradcheck for float64."""
+        self.dtype = str(np.dtype(dtype))
+        for name in self._weights:
+            self._weights[name] = self._weights[name].astype(self.dtype)
+        for value in vars(self).values():
+            for sub in (value if isinstance(value, (list, tuple)) else [value]):
+                if isinstance(sub, Layer):
+                    sub._set_dtype(dtype)
+
+    # ------------------------------------------------------------------ explain
+    def shape_steps(self, input_shape) -> list:
+        """The steps from input to output for ``explain()``; layers override to show their stages."""
+        return [Step(type(self).__name__, self.compute_output_shape(input_shape))]
+
+    def param_formula(self, input_shape) -> str:
+        """The parameter count as arithmetic; by default one product per weight."""
+        terms = ["*".join(str(d) for d in w.shape) or "1" for w in self._weights.values()]
+        return " + ".join(terms) if terms else "0"
+
+    def explain_notes(self) -> list:
+        return list(self.notes)
+
+    def explain(self, input_shape=None) -> Explanation:
+        """Formula, shape trace, parameter count and its arithmetic (see ``Explanation``).
+
+        ``input_shape`` includes the batch axis, e.g. ``(None, 16)``; without it the shape the
+        layer was built with (or given as ``input_shape=``) is used.
+        """
+        if input_shape is None:
+            input_shape = self.built_input_shape or self.batch_input_shape
+        if input_shape is None:
+            raise ValueError(f"{self._label}.explain needs input_shape (batch axis included, "
+                             "e.g. (None, 16)) because the layer is not built yet")
+        input_shape = _as_shape(input_shape)
+        layer = self
+        if not self.built or _as_shape(self.built_input_shape) != input_shape:
+            layer = copy.deepcopy(self)
+            layer.built = False
+            layer._weights, layer._weight_specs = {}, {}
+            _check_shape_against_spec(layer, input_shape)
+            layer._ensure_built(input_shape)
+        steps = [Step("input", input_shape)] + layer.shape_steps(input_shape)
+        return Explanation(name=f"{type(self).__name__} ({self.name})", formula=layer.formula,
+                           shape_trace=steps, param_count=layer.count_params(),
+                           param_formula=layer.param_formula(input_shape),
+                           notes=layer.explain_notes())
+
+    def __repr__(self) -> str:
+        params = f", params={self.count_params()}" if self.built else ""
+        return f"<{type(self).__name__} name={self.name!r}, built={self.built}{params}>"
+
+
+def _as_shape(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
+        return [tuple(s) for s in shape]
+    return tuple(shape)
+
+
+def _check_shape_against_spec(layer, input_shape) -> None:
+    if isinstance(input_shape, tuple):
+        layer.input_spec.check(layer._label, input_shape, what="input_shape")
