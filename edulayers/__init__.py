@@ -12,6 +12,14 @@ from .gradcheck import GradcheckReport, gradcheck
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # widgets need matplotlib/ipywidgets and datasets read files: both load on first use
+    if name in ("widgets", "datasets"):
+        import importlib
+        return importlib.import_module(f"edulayers.{name}")
+    raise AttributeError(f"module 'edulayers' has no attribute {name!r}")
+
 __all__ = ["activations", "backend", "constraints", "initializers", "regularizers", "layers",
            "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",
            "GradcheckReport"]

@@ -8,6 +8,8 @@ from ...explain import Step
 from .._legacy import keras1_arguments
 from ..base import InputSpec, Layer
 
+__all__ = ["Dense"]
+
 
 class Dense(Layer):
     r"""Densely connected layer: ``output = activation(dot(input, kernel) + bias)``.

@@ -1,0 +1,112 @@
+"""Side-by-side timing of forward+backward: edulayers fast path, its reference path, PyTorch CPU.
+
+Rules (the brief's): interleaved runs (each round times every contender once, so drift in
+machine load hits all of them alike), the median of the rounds, both libraries on the same
+number of threads, results as ratios. Nothing here asserts a time; the numbers are reported.
+
+The reference path is a loop a student reads, so it is timed on ``reference_batch`` samples
+(1 by default) and compared per sample.
+"""
+from __future__ import annotations
+
+import os
+
+THREADS = int(os.environ.get("EDULAYERS_BENCH_THREADS", "2"))
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, str(THREADS))
+
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+try:  # PyTorch is optional: without it the torch column is left out
+    import torch  # noqa: E402
+    torch.set_num_threads(THREADS)
+except ImportError:  # pragma: no cover
+    torch = None
+
+
+def layer_step(layer, x, dy, path="fast"):
+    """A callable running one forward+backward of an edulayers layer."""
+    def step():
+        layer.forward(x, path=path)
+        layer.backward(dy)
+    return step
+
+
+def torch_step(module, x, dy):
+    """A callable running one forward+backward of a torch module (grads zeroed each time)."""
+    xt = torch.tensor(x, requires_grad=True)
+    dyt = torch.tensor(dy)
+
+    def step():
+        xt.grad = None
+        for p in module.parameters():
+            p.grad = None
+        y = module(xt)
+        y.backward(dyt)
+    return step
+
+
+def interleaved_medians(steps: dict, repeats: int = 15, warmup: int = 2) -> dict:
+    """Median seconds per call for each named callable, timed in interleaved rounds."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def compare(name, layer, x, torch_module=None, repeats=15, reference_batch=1, seed=0,
+            reference_repeats=3):
+    """Time one workload; returns a row for ``print_table``.
+
+    ``layer`` is called once first (to build it) and the torch module, when given, must already
+    hold the same weights (so its output can be checked against ours before timing).
+    """
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype=layer.dtype)
+    y = layer.forward(x)
+    dy = rng.standard_normal(y.shape).astype(layer.dtype)
+    steps = {"fast": layer_step(layer, x, dy)}
+    row = {"name": name, "batch": x.shape[0]}
+    if torch_module is not None and torch is not None:
+        with torch.no_grad():
+            y_torch = torch_module(torch.tensor(x)).numpy()
+        row["max |ours - torch|"] = float(np.max(np.abs(y_torch - y)))
+        steps["torch"] = torch_step(torch_module, x, dy)
+    medians = interleaved_medians(steps, repeats=repeats)
+    row.update({f"{k} s": v for k, v in medians.items()})
+    if "torch" in medians:
+        row["fast/torch"] = medians["fast"] / medians["torch"]
+    if reference_batch:
+        xs, dys = x[:reference_batch], dy[:reference_batch]
+        ref = interleaved_medians({"reference": layer_step(layer, xs, dys, path="reference")},
+                                  repeats=reference_repeats, warmup=0)["reference"]
+        row["reference s/sample"] = ref / reference_batch
+        row["reference/fast per sample"] = (ref / reference_batch) / (medians["fast"] / x.shape[0])
+    return row
+
+
+def print_table(rows) -> None:
+    cols = ["name", "batch", "fast s", "torch s", "fast/torch", "reference s/sample",
+            "reference/fast per sample", "max |ours - torch|"]
+    cols = [c for c in cols if any(c in r for r in rows)]
+    width = {c: max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in cols}
+    print("  ".join(c.ljust(width[c]) for c in cols))
+    for r in rows:
+        print("  ".join(_fmt(r.get(c)).ljust(width[c]) for c in cols))
+
+
+def _fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
+    return str(v)
