@@ -5,10 +5,11 @@
 >>> print(layer.explain())          # formula, shape trace, parameter count as arithmetic
 """
 from . import activations, backend, constraints, initializers, regularizers
-from . import layers
+from . import layers, models
 from .backend import epsilon, floatx, set_floatx, set_random_seed
 from .explain import Explanation
 from .gradcheck import GradcheckReport, gradcheck
+from .models import Sequential
 
 __version__ = "0.1.0"
 
@@ -22,4 +23,4 @@ def __getattr__(name):
 
 __all__ = ["activations", "backend", "constraints", "initializers", "regularizers", "layers",
            "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",
-           "GradcheckReport"]
+           "GradcheckReport", "models", "Sequential"]

@@ -135,7 +135,8 @@ class Dense(Layer):
             steps.append(Step(f"+ b, with b: {(self.units,)} (broadcast over the batch)", out))
         name = getattr(self.activation, "name", "f")
         if name != "linear":
-            steps.append(Step(f"{name} elementwise", out))
+            where = "elementwise" if getattr(self.activation, "elementwise", True) else "over the last axis"
+            steps.append(Step(f"{name} {where}", out))
         return steps
 
     def get_config(self):

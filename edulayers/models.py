@@ -1,0 +1,194 @@
+r"""Models: a stack of layers run forward in order and backward in reverse (the chain rule).
+
+``Sequential`` is the seed documents' first model::
+
+    model = el.Sequential()
+    model.add(el.layers.Dense(32, input_shape=(16,), activation="relu"))
+    model.add(el.layers.Dense(10, activation="softmax"))
+    model.summary()            # Keras' table and parameter counts
+    print(model.explain())     # each layer's formula, shapes and parameter arithmetic
+
+A model follows the layer protocol where it can (``forward``, ``backward``,
+``params``, ``grads``, ``get_weights``/``set_weights``, ``count_params``,
+``explain``), so ``el.gradcheck(model, x)`` checks a whole stack. Weight names
+in ``params`` and ``grads`` are ``"layer_name/weight_name"``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .explain import Explanation, Step, format_shape
+from .layers.base import Layer, _as_shape, _check_shape_against_spec, unique_name
+
+__all__ = ["Sequential"]
+
+
+class Sequential:
+    """A linear stack of layers: :math:`y = f_L(\\cdots f_2(f_1(x)))`.
+
+    Args:
+        layers: the layers, in order (more can be added with ``add``).
+        name: the model's name (``sequential``, ``sequential_1``, ... by default).
+
+    Backward applies the chain rule in reverse: each layer's ``backward`` turns the gradient
+    with respect to its output into the gradient with respect to its input and fills its own
+    ``grads``. Masks travel forward from layer to layer (``layer.output_mask``).
+    """
+
+    def __init__(self, layers=None, name=None):
+        self.name = name or unique_name("sequential")
+        self.layers: list = []
+        self.built_input_shape = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def _label(self) -> str:
+        return f"Sequential '{self.name}'"
+
+    # ---------------------------------------------------------------- building
+    def add(self, layer) -> None:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential '{self.name}'.add expects a Layer, got {type(layer).__name__}")
+        if any(existing.name == layer.name for existing in self.layers):
+            raise ValueError(f"Sequential '{self.name}' already has a layer named {layer.name!r}; "
+                             "layer names must be unique")
+        self.layers.append(layer)
+        if len(self.layers) == 1 and layer.batch_input_shape is not None:
+            self.build(layer.batch_input_shape)
+        elif self.built_input_shape is not None:
+            self.build(self.built_input_shape)
+
+    @property
+    def built(self) -> bool:
+        return self.built_input_shape is not None and all(layer.built for layer in self.layers)
+
+    def build(self, input_shape) -> None:
+        """Build every layer, passing each one the output shape of the previous."""
+        shape = _as_shape(input_shape)
+        self.built_input_shape = shape
+        for layer in self.layers:
+            _check_shape_against_spec(layer, shape)   # a layer built earlier must fit here too
+            layer._ensure_built(shape)
+            shape = layer.compute_output_shape(shape)
+
+    def compute_output_shape(self, input_shape):
+        shape = _as_shape(input_shape)
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    # ---------------------------------------------------------------- the computation
+    def forward(self, x, training=False, path="fast", mask=None):
+        if not self.layers:
+            raise ValueError(f"Sequential '{self.name}' has no layers: add some first")
+        y = x
+        for layer in self.layers:
+            y = layer.forward(y, training=training, path=path, mask=mask)
+            mask = layer.output_mask
+        if self.built_input_shape is None:
+            self.built_input_shape = (None,) + np.shape(x)[1:]
+        return y
+
+    __call__ = forward
+
+    def predict(self, x, batch_size=32):
+        """Inference outputs, computed ``batch_size`` samples at a time."""
+        x = np.asarray(x)
+        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def backward(self, dy):
+        """Gradient w.r.t. the model's input; every layer's ``grads`` is filled on the way."""
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    # ---------------------------------------------------------------- weights
+    @property
+    def params(self) -> dict:
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.params.items()}
+
+    @property
+    def grads(self) -> dict:
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.grads.items()}
+
+    @property
+    def losses(self) -> list:
+        return [loss for layer in self.layers for loss in layer.losses]
+
+    def get_weights(self) -> list:
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        weights = list(weights)
+        expected = sum(len(layer.get_weights()) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(f"Sequential '{self.name}' expects {expected} weight arrays, "
+                             f"got {len(weights)}")
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+
+    def count_params(self) -> int:
+        self._require_built("count_params")
+        return sum(layer.count_params() for layer in self.layers)
+
+    def _require_built(self, what):
+        if not self.built:
+            raise ValueError(f"Sequential '{self.name}' is not built, so its layers have no weights "
+                             f"yet: give the first layer input_shape=..., call build(input_shape) or "
+                             f"call the model on data before {what}()")
+
+    def _set_dtype(self, dtype) -> None:
+        for layer in self.layers:
+            layer._set_dtype(dtype)
+
+    # ---------------------------------------------------------------- reading the model
+    def summary(self, print_fn=print) -> str:
+        """Keras' summary table: each layer's output shape and parameter count."""
+        self._require_built("summary")
+        rows, shape = [], self.built_input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+            rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shape),
+                         f"{layer.count_params():,}"))
+        trainable = sum(int(np.size(w)) for w in self.params.values())
+        total = self.count_params()
+        widths = [max(len("Layer (type)"), *(len(r[0]) for r in rows)) + 2,
+                  max(len("Output Shape"), *(len(r[1]) for r in rows)) + 2, 12]
+        rule = "-" * sum(widths)
+        lines = [f'Model: "{self.name}"', rule,
+                 "Layer (type)".ljust(widths[0]) + "Output Shape".ljust(widths[1]) + "Param #", rule]
+        lines += [r[0].ljust(widths[0]) + r[1].ljust(widths[1]) + r[2] for r in rows]
+        lines += [rule, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {total - trainable:,}", rule]
+        text = "\n".join(lines)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
+    def explain(self, input_shape=None) -> Explanation:
+        """Layer after layer: formulas, the shape trace and the parameter arithmetic of the stack."""
+        if input_shape is not None and not self.built:
+            self.build(input_shape)
+        self._require_built("explain")
+        shape = self.built_input_shape
+        children, steps = [], [Step("input", shape)]
+        for layer in self.layers:
+            child = layer.explain(shape)
+            children.append(child)
+            shape = child.output_shape
+            steps.append(Step(f"{layer.name} ({type(layer).__name__})", shape))
+        formula = "x"
+        for i in range(1, len(self.layers) + 1):
+            formula = f"f_{{{i}}}({formula})"
+        nonzero = [c for c in children if c.param_count]
+        param_formula = " + ".join(f"({c.param_formula})" if "+" in c.param_formula else c.param_formula
+                                   for c in nonzero) or "0"
+        return Explanation(name=f"Sequential ({self.name})", formula=f"y = {formula}",
+                           shape_trace=steps, param_count=self.count_params(),
+                           param_formula=param_formula, children=children)
+
+    def __repr__(self):
+        return f"<Sequential name={self.name!r}, layers={[layer.name for layer in self.layers]}>"
