@@ -4,7 +4,7 @@
 >>> layer = el.layers.Dense(32, activation="relu", input_shape=(16,))
 >>> print(layer.explain())          # formula, shape trace, parameter count as arithmetic
 """
-from . import activations, backend, constraints, initializers, regularizers
+from . import activations, backend, constraints, initializers, losses, metrics, optimizers, regularizers
 from . import layers, models
 from .backend import epsilon, floatx, set_floatx, set_random_seed
 from .explain import Explanation
@@ -21,6 +21,6 @@ def __getattr__(name):
         return importlib.import_module(f"edulayers.{name}")
     raise AttributeError(f"module 'edulayers' has no attribute {name!r}")
 
-__all__ = ["activations", "backend", "constraints", "initializers", "regularizers", "layers",
+__all__ = ["losses", "metrics", "optimizers", "activations", "backend", "constraints", "initializers", "regularizers", "layers",
            "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",
            "GradcheckReport", "models", "Sequential"]

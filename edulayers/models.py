@@ -17,10 +17,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import backend, losses as losses_mod, metrics as metrics_mod, optimizers as optimizers_mod
 from .explain import Explanation, Step, format_shape
 from .layers.base import Layer, _as_shape, _check_shape_against_spec, unique_name
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "History"]
+
+
+class History:
+    """What ``fit`` returns: ``history.history["loss"]`` is the list of epoch losses, and so on."""
+
+    def __init__(self):
+        self.history: dict = {}
+        self.epoch: list = []
+
+    def append(self, epoch: int, logs: dict) -> None:
+        self.epoch.append(epoch)
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(v)
+
+    def __repr__(self):
+        return f"<History epochs={len(self.epoch)}, keys={list(self.history)}>"
+
+
+def _format_logs(logs: dict) -> str:
+    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
 
 
 class Sequential:
@@ -97,11 +118,107 @@ class Sequential:
         x = np.asarray(x)
         return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
-    def backward(self, dy):
-        """Gradient w.r.t. the model's input; every layer's ``grads`` is filled on the way."""
+    def backward(self, dy, penalties=False):
+        """Gradient w.r.t. the model's input; every layer's ``grads`` is filled on the way.
+
+        With ``penalties=True`` (what ``fit`` uses) the regularization penalties join in: each
+        layer's activity-penalty gradient is added to the gradient of its output, and its weight
+        penalties' gradients to its ``grads``.
+        """
         for layer in reversed(self.layers):
+            if penalties and layer.activity_gradient() is not None:
+                dy = dy + layer.activity_gradient()
             dy = layer.backward(dy)
+            if penalties:
+                for name, extra in layer.regularization_gradients().items():
+                    layer.grads[name] = layer.grads[name] + extra
         return dy
+
+    # ---------------------------------------------------------------- training
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer (name or object), the loss and the metrics, as Keras' ``compile``."""
+        if loss is None:
+            raise ValueError(f"Sequential '{self.name}'.compile needs a loss, e.g. loss='mse'")
+        self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = losses_mod.get(loss)
+        self.compiled_metrics = [metrics_mod.get(m, self.loss) for m in (metrics or [])]
+
+    def _require_compiled(self, what):
+        if getattr(self, "loss", None) is None or not hasattr(self, "optimizer"):
+            raise RuntimeError(f"Sequential '{self.name}' must be compiled before {what}(): "
+                               "call compile(optimizer, loss, metrics)")
+
+    def _batch_logs(self, y, y_pred) -> dict:
+        logs = {"loss": self.loss(y, y_pred) + sum(self.losses)}
+        for name, fn in self.compiled_metrics:
+            logs[name] = float(np.mean(fn(y, y_pred)))
+        return logs
+
+    def train_step(self, x, y) -> dict:
+        """One step of gradient descent on a batch: forward, loss, backward, update, constraints."""
+        y_pred = self.forward(x, training=True)
+        logs = self._batch_logs(y, y_pred)
+        self.backward(self.loss.gradient(y, y_pred), penalties=True)
+        self.optimizer.apply(self.params, self.grads)
+        for layer in self.layers:
+            layer.apply_constraints()
+        return logs
+
+    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_split=0.0,
+            validation_data=None, shuffle=True, seed=None) -> History:
+        """Train for ``epochs`` passes over the data; returns a ``History``.
+
+        ``validation_split`` holds out the *last* fraction of the samples (before shuffling), as
+        Keras does. ``shuffle`` reorders the training samples every epoch (seeded by ``seed`` or
+        ``el.set_random_seed``). ``verbose``: 0 silent, 1 a progress bar per epoch (tqdm, when
+        installed), 2 one line per epoch.
+        """
+        self._require_compiled("fit")
+        x, y = np.asarray(x), np.asarray(y)
+        if len(x) != len(y):
+            raise ValueError(f"Sequential '{self.name}'.fit: x has {len(x)} samples, y has {len(y)}")
+        if validation_data is None and validation_split:
+            if not 0 < validation_split < 1:
+                raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+            cut = int(len(x) * (1 - validation_split))
+            x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
+        rng = backend.rng_for(seed)
+        history = History()
+        for epoch in range(epochs):
+            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            batches = range(0, len(x), batch_size)
+            progress = _progress(batches, verbose, f"Epoch {epoch + 1}/{epochs}")
+            totals: dict = {}
+            for start in progress:
+                idx = order[start:start + batch_size]
+                for k, v in self.train_step(x[idx], y[idx]).items():
+                    totals[k] = totals.get(k, 0.0) + v * len(idx)
+                if hasattr(progress, "set_postfix"):
+                    progress.set_postfix({k: f"{v / (start + len(idx)):.4f}" for k, v in totals.items()})
+            logs = {k: v / len(x) for k, v in totals.items()}
+            if validation_data is not None:
+                val = self.evaluate(*validation_data, batch_size=batch_size, return_dict=True)
+                logs.update({f"val_{k}": v for k, v in val.items()})
+            history.append(epoch, logs)
+            if verbose == 2 or (verbose == 1 and not hasattr(progress, "set_postfix")):
+                print(f"Epoch {epoch + 1}/{epochs} - {_format_logs(logs)}")
+        return history
+
+    def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False):
+        """Loss (with regularization penalties) and metrics, averaged over the samples."""
+        self._require_compiled("evaluate")
+        x, y = np.asarray(x), np.asarray(y)
+        totals: dict = {}
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            for k, v in self._batch_logs(yb, self.forward(xb)).items():
+                totals[k] = totals.get(k, 0.0) + v * len(xb)
+        logs = {k: v / len(x) for k, v in totals.items()}
+        if verbose:
+            print(_format_logs(logs))
+        if return_dict:
+            return logs
+        return logs["loss"] if len(logs) == 1 else list(logs.values())
 
     # ---------------------------------------------------------------- weights
     @property
@@ -129,6 +246,23 @@ class Sequential:
             n = len(layer.get_weights())
             layer.set_weights(weights[:n])
             weights = weights[n:]
+
+    def save_weights(self, path) -> None:
+        """Save every weight to a ``.npz`` file, in layer order (keys ``layer_0/kernel``, ...)."""
+        arrays = {f"layer_{i}/{k}": w for i, layer in enumerate(self.layers) for k, w in layer.weights.items()}
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+
+    def load_weights(self, path) -> None:
+        """Load weights saved by ``save_weights``: matched by layer position, as Keras does."""
+        with np.load(path) as data:
+            stored = dict(data)
+        expected = [f"layer_{i}/{k}" for i, layer in enumerate(self.layers) for k in layer.weights]
+        if sorted(expected) != sorted(stored):
+            raise ValueError(f"load_weights: {path} holds {sorted(stored)}, but Sequential "
+                             f"'{self.name}' has {expected}")
+        for i, layer in enumerate(self.layers):
+            layer.set_weights([stored[f"layer_{i}/{k}"] for k in layer.weights])
 
     def count_params(self) -> int:
         self._require_built("count_params")
@@ -192,3 +326,14 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r}, layers={[layer.name for layer in self.layers]}>"
+
+
+def _progress(batches, verbose, description):
+    """A tqdm progress bar over the batches when verbose == 1 and tqdm is installed."""
+    if verbose == 1:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return batches
+        return tqdm(batches, desc=description, unit="batch", leave=True)
+    return batches
