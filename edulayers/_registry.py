@@ -8,14 +8,24 @@ way Keras does: ``None`` stays ``None``; a string is looked up by its alias
 from __future__ import annotations
 
 
+__all__ = ["resolve", "serialize"]
+
+
 def resolve(identifier, aliases: dict, kind: str, base: type):
+    """The object ``identifier`` names: ``aliases`` maps names to classes (or factories)."""
     if identifier is None:
         return None
     if isinstance(identifier, base):
         return identifier
     if isinstance(identifier, dict):
-        name, config = identifier.get("class_name"), identifier.get("config", {})
-        return _lookup(name, aliases, kind)(**config)
+        if "class_name" not in identifier:
+            raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} (a config dict "
+                             f"needs 'class_name' and 'config' keys)")
+        name, config = identifier["class_name"], identifier.get("config") or {}
+        target = _lookup(name, aliases, kind)
+        if isinstance(target, type):
+            return target.from_config(dict(config))
+        return target(**config)
     if isinstance(identifier, str):
         return _lookup(identifier, aliases, kind)()
     if isinstance(identifier, type) and issubclass(identifier, base):
@@ -36,6 +46,12 @@ def _lookup(name, aliases, kind):
 
 
 def serialize(obj) -> dict | None:
+    """``{"class_name", "config"}`` of an instance (what ``resolve`` rebuilds); ``None`` stays ``None``.
+
+    A plain function has no config: it is serialized by its name.
+    """
     if obj is None:
         return None
+    if not hasattr(obj, "get_config"):
+        return getattr(obj, "__name__", repr(obj))
     return {"class_name": type(obj).__name__, "config": obj.get_config()}

@@ -12,7 +12,8 @@ def __getattr__(name):
     if name in ("activation_explorer", "plot_activation", "plot_activations"):
         from . import activations
         return getattr(activations, name)
-    if name in ("initializer_explorer", "plot_initializer", "plot_initializers"):
+    if name in ("initializer_explorer", "plot_initializer", "plot_initializers",
+                "plot_activation_histograms", "activation_statistics", "theoretical_density"):
         from . import initializers
         return getattr(initializers, name)
     raise AttributeError(f"module 'edulayers.widgets' has no attribute {name!r}")

@@ -22,7 +22,6 @@ Ties go to the lowest feature index :math:`k` (``np.argmax``), which gets the wh
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 
@@ -33,12 +32,6 @@ from ..base import InputSpec, Layer
 __all__ = ["MaxoutDense"]
 
 FAN_CONVENTIONS = ("keras1", "keras3")
-
-
-def keras1_fan(shape) -> float:
-    """Keras 1's ``get_fans`` for a weight that is neither 2-D nor a 4-D/5-D convolution kernel:
-    ``fan_in = fan_out = sqrt(prod(shape))`` ("no specific assumptions")."""
-    return math.sqrt(math.prod(shape))
 
 
 class MaxoutDense(Layer):
@@ -122,8 +115,9 @@ class MaxoutDense(Layer):
                              f"got input shape {tuple(input_shape)}")
         init = self.init
         if self.fan_convention == "keras1" and isinstance(init, initializers.VarianceScaling):
+            # Keras 1's get_fans gives a 3-D weight fan_in = fan_out = sqrt(prod(shape))
             init = copy.copy(init)
-            init.fan = keras1_fan          # every mode (fan_in/out/avg) is sqrt(prod(shape))
+            init.fan_convention = "keras1"
         self.add_weight("W", (self.nb_feature, d_in, self.output_dim), init,
                         self.W_regularizer, self.W_constraint)
         if self.bias:
