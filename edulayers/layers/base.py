@@ -49,7 +49,9 @@ _name_counts: dict = {}
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+    """Keras' ``to_snake_case``: ``Conv2D -> conv2d``, ``GlobalMaxPooling2D -> global_max_pooling2d``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(prefix: str) -> str:
@@ -147,6 +149,25 @@ def _wrap_forward(fn):
     return forward
 
 
+def _wrap_build(fn):
+    @functools.wraps(fn)
+    def build(self, input_shape):
+        if getattr(self, "_building", False):      # a subclass's build calling super().build
+            return fn(self, input_shape)
+        self._building = True
+        try:
+            fn(self, input_shape)
+        finally:
+            self._building = False
+        self.built = True
+        self.built_input_shape = _as_shape(input_shape)
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            self.set_weights(weights)
+    build._edulayers_wrapped = True
+    return build
+
+
 def _wrap_backward(fn):
     @functools.wraps(fn)
     def backward(self, dy):
@@ -196,7 +217,8 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name, wrapper in (("forward", _wrap_forward), ("backward", _wrap_backward)):
+        for name, wrapper in (("forward", _wrap_forward), ("backward", _wrap_backward),
+                              ("build", _wrap_build)):
             fn = cls.__dict__.get(name)
             if fn is not None and not getattr(fn, "_edulayers_wrapped", False):
                 setattr(cls, name, wrapper(fn))
@@ -304,17 +326,15 @@ class Layer:
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape) -> None:
-        """Create the weights for ``input_shape`` (batch axis included, usually ``None``)."""
+        """Create the weights for ``input_shape`` (batch axis included, usually ``None``).
+
+        Subclasses override it; the base class wraps every override so that, as in Keras,
+        calling ``layer.build(shape)`` yourself also marks the layer built.
+        """
 
     def _ensure_built(self, input_shape) -> None:
-        if self.built:
-            return
-        self.build(input_shape)
-        self.built = True
-        self.built_input_shape = input_shape
-        if self._initial_weights is not None:
-            self.set_weights(self._initial_weights)
-            self._initial_weights = None
+        if not self.built:
+            self.build(input_shape)     # the wrapped build marks the layer built
 
     def _prepare_inputs(self, inputs):
         if isinstance(inputs, (list, tuple)):
@@ -478,6 +498,9 @@ class Layer:
     def __repr__(self) -> str:
         params = f", params={self.count_params()}" if self.built else ""
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}{params}>"
+
+
+Layer.build = _wrap_build(Layer.build)   # layers without weights inherit this one
 
 
 def _as_shape(shape):
