@@ -45,6 +45,8 @@ from .. import regularizers as regularizers_mod
 from ..explain import Explanation, Step, format_shape
 
 PATHS = ("fast", "reference")
+_WEIGHT_OPTION_MODULES = {"initializer": initializers_mod, "regularizer": regularizers_mod,
+                          "constraint": constraints_mod}
 _name_counts: dict = {}
 
 
@@ -247,6 +249,7 @@ class Layer:
         self.built_input_shape = None
         self._weights: dict = {}
         self._weight_specs: dict = {}
+        self._weight_options: list = []
         self.grads: dict = {}
         self.output_mask = None
         self._last_path = "fast"
@@ -265,6 +268,22 @@ class Layer:
     @property
     def _label(self) -> str:
         return f"{type(self).__name__} '{self.name}'"
+
+    def set_weight_options(self, **options) -> None:
+        """Resolve and keep the ``<weight>_initializer`` / ``_regularizer`` / ``_constraint`` arguments.
+
+        ``set_weight_options(kernel_initializer="he_uniform", kernel_constraint="max_norm", ...)``
+        stores ``self.kernel_initializer = initializers.get("he_uniform")`` and so on, and
+        ``get_config`` serializes them back: the bookkeeping every layer with weights shares.
+        """
+        for name, value in options.items():
+            kind = name.rsplit("_", 1)[-1]
+            if kind not in _WEIGHT_OPTION_MODULES:
+                raise TypeError(f"{self._label}: {name!r} is not an *_initializer, *_regularizer "
+                                "or *_constraint argument")
+            setattr(self, name, _WEIGHT_OPTION_MODULES[kind].get(value))
+            if name not in self._weight_options:
+                self._weight_options.append(name)
 
     def add_weight(self, name, shape, initializer="zeros", regularizer=None, constraint=None,
                    trainable=True):
@@ -441,6 +460,9 @@ class Layer:
             config["batch_input_shape"] = self.batch_input_shape
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
+        for name in self._weight_options:
+            kind = name.rsplit("_", 1)[-1]
+            config[name] = _WEIGHT_OPTION_MODULES[kind].serialize(getattr(self, name))
         return config
 
     @classmethod

@@ -24,7 +24,7 @@ import itertools
 
 import numpy as np
 
-from ... import activations, constraints, initializers, regularizers
+from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
 from ...utils.windows import CHANNELS_LAST_MIN, col2im, im2col, pad
@@ -99,12 +99,12 @@ class ConvTranspose(Layer):
                              f"dilation_rate={self.dilation_rate}")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.set_weight_options(kernel_initializer=kernel_initializer,
+                                bias_initializer=bias_initializer,
+                                kernel_regularizer=kernel_regularizer,
+                                bias_regularizer=bias_regularizer,
+                                kernel_constraint=kernel_constraint,
+                                bias_constraint=bias_constraint)
         self._axes = conv_utils.axes_description(rank, self.data_format)
         self.input_spec = InputSpec(ndim=rank + 2, description=self._axes)
 
@@ -258,13 +258,7 @@ class ConvTranspose(Layer):
                 "strides": self.strides, "padding": self.padding,
                 "output_padding": self.output_padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
 
 
 class Conv1DTranspose(ConvTranspose):

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ... import activations, constraints, initializers, regularizers
+from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
 from ...utils.windows import pad, window_slices
@@ -130,12 +130,12 @@ class _DepthwiseBase(Layer):
         self.depth_multiplier = int(depth_multiplier)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.set_weight_options(depthwise_initializer=depthwise_initializer,
+                                bias_initializer=bias_initializer,
+                                depthwise_regularizer=depthwise_regularizer,
+                                bias_regularizer=bias_regularizer,
+                                depthwise_constraint=depthwise_constraint,
+                                bias_constraint=bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2,
                                     description=conv_utils.axes_description(self.rank, self.data_format))
 
@@ -362,13 +362,7 @@ class _DepthwiseConv(_DepthwiseBase):
         return {**super().get_config(), "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "depth_multiplier": self.depth_multiplier,
                 "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
 
 
 class DepthwiseConv2D(_DepthwiseConv):

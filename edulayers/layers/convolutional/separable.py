@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import activations, constraints, initializers, regularizers
+from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
 from .._legacy import keras1_arguments
@@ -40,9 +40,9 @@ class _SeparableConv(_DepthwiseBase):
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(f"{owner}: filters must be a positive int, got {filters!r}")
         self.filters = int(filters)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.set_weight_options(pointwise_initializer=pointwise_initializer,
+                                pointwise_regularizer=pointwise_regularizer,
+                                pointwise_constraint=pointwise_constraint)
 
     def build(self, input_shape):
         channels = self._build_depthwise(input_shape)
@@ -190,16 +190,7 @@ class _SeparableConv(_DepthwiseBase):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "depth_multiplier": self.depth_multiplier,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-                "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-                "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
 
 
 class SeparableConv2D(_SeparableConv):
