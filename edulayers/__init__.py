@@ -9,7 +9,8 @@ from . import layers, models
 from .backend import epsilon, floatx, set_floatx, set_random_seed
 from .explain import Explanation
 from .gradcheck import GradcheckReport, gradcheck
-from .models import Sequential
+from .models import Model, Sequential
+from .symbolic import Input
 
 __version__ = "0.1.0"
 
@@ -23,4 +24,4 @@ def __getattr__(name):
 
 __all__ = ["losses", "metrics", "optimizers", "activations", "backend", "constraints", "initializers", "regularizers", "layers",
            "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",
-           "GradcheckReport", "models", "Sequential"]
+           "GradcheckReport", "models", "Sequential", "Model", "Input"]

@@ -17,6 +17,7 @@ def rng():
 @pytest.fixture(autouse=True)
 def _fresh_names_and_seed():
     el.layers.base.reset_names()
+    el.symbolic.reset_input_names()
     el.set_random_seed(0)
     yield
 

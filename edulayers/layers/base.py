@@ -43,6 +43,7 @@ import numpy as np
 from .. import backend, constraints as constraints_mod, initializers as initializers_mod
 from .. import regularizers as regularizers_mod
 from ..explain import Explanation, Step, format_shape
+from ..symbolic import Node, SymbolicTensor, is_symbolic
 
 PATHS = ("fast", "reference")
 _WEIGHT_OPTION_MODULES = {"initializer": initializers_mod, "regularizer": regularizers_mod,
@@ -405,7 +406,34 @@ class Layer:
         return dy
 
     def __call__(self, inputs, training=False, path="fast", mask=None):
+        """On arrays: ``forward``. On symbolic tensors (``el.Input``): a node of a functional model."""
+        if is_symbolic(inputs):
+            return self._call_symbolic(inputs)
         return self.forward(inputs, training=training, path=path, mask=mask)
+
+    def _call_symbolic(self, inputs):
+        """Build for the symbolic shapes and return symbolic outputs; nothing is computed yet."""
+        multi = isinstance(inputs, (list, tuple))
+        if multi and not all(isinstance(t, SymbolicTensor) for t in inputs):
+            raise TypeError(f"{self._label}: a functional call mixes symbolic tensors and arrays")
+        shapes = [t.shape for t in inputs] if multi else inputs.shape
+        if not multi:
+            self.input_spec.check(self._label, shapes)
+        self._ensure_built(shapes)
+        if not multi:
+            self.input_spec.check(self._label, shapes)
+        out_shape = self.compute_output_shape(shapes)
+        # the first call's outputs are named after the layer; later calls (shared weights) as
+        # Keras' summary does: dense[1], dense[2], ...
+        calls = self.__dict__.get("_symbolic_calls", 0)
+        self._symbolic_calls = calls + 1
+        node = Node(self, list(inputs) if multi else inputs,
+                    name=self.name if calls == 0 else f"{self.name}[{calls}]")
+        if isinstance(out_shape, list):          # several outputs (an RNN with return_state)
+            node.outputs = [SymbolicTensor(s, node, i, self.dtype) for i, s in enumerate(out_shape)]
+            return list(node.outputs)
+        node.outputs = [SymbolicTensor(out_shape, node, 0, self.dtype)]
+        return node.outputs[0]
 
     # ------------------------------------------------------------------ the computation
     def forward(self, x, training=False):

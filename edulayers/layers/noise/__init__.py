@@ -1,0 +1,5 @@
+"""Noise layers: GaussianNoise, GaussianDropout, AlphaDropout.
+
+(Being written: the family's modules are imported here and listed in ``__all__``.)
+"""
+__all__: list = []
