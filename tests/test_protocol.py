@@ -57,6 +57,14 @@ EXAMPLES = {
     "ZeroPadding2D": (lambda: L.ZeroPadding2D(((1, 0), (2, 1))), (2, 3, 3, 2)),
     "ZeroPadding3D": (lambda: L.ZeroPadding3D(1), (1, 2, 2, 2, 2)),
     "LocallyConnected1D": (lambda: L.LocallyConnected1D(3, 3), (2, 6, 2)),
+    "ReLU": (lambda: L.ReLU(max_value=2.0, negative_slope=0.1), (2, 3, 5)),
+    "LeakyReLU": (lambda: L.LeakyReLU(0.2), (2, 5)),
+    "PReLU": (lambda: L.PReLU(alpha_initializer="random_normal", shared_axes=[1]), (2, 3, 4)),
+    "ELU": (lambda: L.ELU(0.7), (2, 5)),
+    "ThresholdedReLU": (lambda: L.ThresholdedReLU(0.5), (2, 5)),
+    "Softmax": (lambda: L.Softmax(), (2, 5)),
+    "ParametricSoftplus": (lambda: L.ParametricSoftplus(shared_axes=[2]), (2, 3, 4)),
+    "SReLU": (lambda: L.SReLU(a_right_init="random_uniform"), (2, 3, 4)),
     "LocallyConnected2D": (lambda: L.LocallyConnected2D(2, (2, 3)), (2, 4, 5, 2)),
 }
 for rank, size in ((1, (2, 7, 3)), (2, (2, 7, 6, 3)), (3, (1, 5, 4, 4, 2))):
@@ -66,6 +74,9 @@ for rank, size in ((1, (2, 7, 3)), (2, (2, 7, 6, 3)), (3, (1, 5, 4, 4, 2))):
         EXAMPLES[f"{kind}{rank}D"] = (lambda k=kind, r=rank: getattr(L, f"{k}{r}D")(), size)
 
 LAYER_NAMES = [n for n in L.__all__ if n not in ("Layer", "InputSpec")]
+# elementwise layers take any rank, as in Keras: a (1,) input is a batch of one scalar
+ANY_RANK = ("Lambda", "Activation", "Dropout", "ActivityRegularization", "ReLU", "LeakyReLU", "ELU",
+            "ThresholdedReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout")
 
 
 def test_every_layer_has_an_example():
@@ -123,7 +134,7 @@ def test_config_round_trip(name):
 def test_wrong_rank_names_the_layer(name):
     make, shape = EXAMPLES[name]
     layer = make()
-    if name in ("Lambda", "Activation", "Dropout", "ActivityRegularization"):
+    if name in ANY_RANK:
         pytest.skip("accepts any rank, as in Keras")
     # Flatten takes rank >= 1 (a batch of scalars becomes (batch, 1), as in Keras 3)
     bad = np.zeros(()) if name == "Flatten" else np.zeros((1,))
