@@ -57,6 +57,17 @@ EXAMPLES = {
     "ZeroPadding2D": (lambda: L.ZeroPadding2D(((1, 0), (2, 1))), (2, 3, 3, 2)),
     "ZeroPadding3D": (lambda: L.ZeroPadding3D(1), (1, 2, 2, 2, 2)),
     "LocallyConnected1D": (lambda: L.LocallyConnected1D(3, 3), (2, 6, 2)),
+    "RNN": (lambda: L.RNN(L.SimpleRNNCell(3), return_sequences=True), (2, 4, 3)),
+    "SimpleRNNCell": (lambda: L.SimpleRNNCell(3), (2, 5)),
+    "SimpleRNN": (lambda: L.SimpleRNN(3, go_backwards=True), (2, 4, 3)),
+    "LSTMCell": (lambda: L.LSTMCell(3), (2, 5)),
+    "LSTM": (lambda: L.LSTM(3, return_sequences=True), (2, 4, 3)),
+    "GRU": (lambda: L.GRU(3, reset_after=False), (2, 4, 3)),
+    "GRUCell": (lambda: L.GRUCell(3), (2, 5)),
+    "BatchNormalization": (lambda: L.BatchNormalization(axis=1, epsilon=0.01), (3, 4, 5)),
+    "GaussianNoise": (lambda: L.GaussianNoise(0.3, seed=1), (2, 5)),
+    "GaussianDropout": (lambda: L.GaussianDropout(0.3, seed=1), (2, 5)),
+    "AlphaDropout": (lambda: L.AlphaDropout(0.3, seed=1), (2, 5)),
     "ReLU": (lambda: L.ReLU(max_value=2.0, negative_slope=0.1), (2, 3, 5)),
     "LeakyReLU": (lambda: L.LeakyReLU(0.2), (2, 5)),
     "PReLU": (lambda: L.PReLU(alpha_initializer="random_normal", shared_axes=[1]), (2, 3, 4)),
@@ -73,7 +84,8 @@ for rank, size in ((1, (2, 7, 3)), (2, (2, 7, 6, 3)), (3, (1, 5, 4, 4, 2))):
     for kind in ("GlobalMaxPooling", "GlobalAveragePooling", "GlobalMaxPool", "GlobalAvgPool"):
         EXAMPLES[f"{kind}{rank}D"] = (lambda k=kind, r=rank: getattr(L, f"{k}{r}D")(), size)
 
-LAYER_NAMES = [n for n in L.__all__ if n not in ("Layer", "InputSpec")]
+LAYER_NAMES = [n for n in L.__all__ if isinstance(getattr(L, n), type)
+               and issubclass(getattr(L, n), L.Layer) and n != "Layer"]
 # elementwise layers take any rank, as in Keras: a (1,) input is a batch of one scalar
 ANY_RANK = ("Lambda", "Activation", "Dropout", "ActivityRegularization", "ReLU", "LeakyReLU", "ELU",
             "ThresholdedReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout")

@@ -1,5 +1,7 @@
-"""Noise layers: GaussianNoise, GaussianDropout, AlphaDropout.
+"""Noise layers: GaussianNoise, GaussianDropout, AlphaDropout (active in training only)."""
+from .gaussian_noise import *  # noqa: F401,F403
+from .gaussian_dropout import *  # noqa: F401,F403
+from .alpha_dropout import *  # noqa: F401,F403
+from . import alpha_dropout, gaussian_dropout, gaussian_noise
 
-(Being written: the family's modules are imported here and listed in ``__all__``.)
-"""
-__all__: list = []
+__all__ = [name for module in (gaussian_noise, gaussian_dropout, alpha_dropout) for name in module.__all__]

@@ -1,5 +1,5 @@
-"""Normalization: BatchNormalization (training vs inference, moving statistics, axis).
+"""Normalization: BatchNormalization (training vs inference, moving statistics, axis)."""
+from .batch_normalization import *  # noqa: F401,F403
+from . import batch_normalization
 
-(Being written: the family's modules are imported here and listed in ``__all__``.)
-"""
-__all__: list = []
+__all__ = list(batch_normalization.__all__)

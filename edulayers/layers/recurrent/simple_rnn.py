@@ -1,0 +1,213 @@
+r"""SimpleRNN: the Elman recurrence :math:`h_t = \tanh(x_t W + h_{t-1} U + b)`.
+
+One state, which is also the output. For a step, with :math:`z_t = x_t W + h_{t-1} U + b`:
+
+.. math::  h_t = \sigma(z_t), \qquad W \in \mathbb{R}^{d \times u},\ U \in \mathbb{R}^{u \times u},\ b \in \mathbb{R}^{u}
+
+Backward through one step, where :math:`\bar h_t = \partial L/\partial h_t` collects the gradient of
+the output at :math:`t` and of the state passed on to step :math:`t+1`:
+
+.. math::  \delta_t = \bar h_t \odot \sigma'(z_t),\quad
+           \frac{\partial L}{\partial W} \mathrel{+}= x_t^\top \delta_t,\quad
+           \frac{\partial L}{\partial U} \mathrel{+}= h_{t-1}^\top \delta_t,\quad
+           \frac{\partial L}{\partial b} \mathrel{+}= \mathbf{1}^\top \delta_t,\quad
+           \frac{\partial L}{\partial x_t} = \delta_t W^\top,\quad
+           \frac{\partial L}{\partial h_{t-1}} = \delta_t U^\top
+
+The factor :math:`U^\top \mathrm{diag}(\sigma'(z_t))` applied once per step backwards is why the
+gradient reaching early steps shrinks (or explodes) geometrically: vanishing gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import activations
+from ...explain import Step
+from .._legacy import keras1_arguments
+from .base_rnn import RNN, RNNCell, masked_matmul, masked_matmul_backward
+
+__all__ = ["SimpleRNNCell", "SimpleRNN"]
+
+
+def _rate(owner, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{owner}: {name} must be a float between 0 and 1, got {value!r}")
+    return min(1.0, max(0.0, float(value)))      # Keras 3 clips the rate into [0, 1]
+
+
+def _units(owner, units):
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+        raise ValueError(f"{owner}: units must be a positive int, got {units!r}")
+    return int(units)
+
+
+class SimpleRNNCell(RNNCell):
+    r"""One step of SimpleRNN: :math:`h_t = \sigma(x_t W + h_{t-1} U + b)` (Keras' ``SimpleRNNCell``).
+
+    Args:
+        units: positive int, the size of :math:`h`.
+        activation: default ``"tanh"``.
+        use_bias: whether to add :math:`b`.
+        kernel_initializer, recurrent_initializer, bias_initializer: default
+            ``"glorot_uniform"``, ``"orthogonal"``, ``"zeros"``.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint: as Dense.
+        dropout, recurrent_dropout: fractions of the inputs / of :math:`h_{t-1}` to drop (one mask
+            per sequence).
+        seed: makes the dropout masks repeatable.
+
+    Weights (Keras order): ``kernel (d, units)``, ``recurrent_kernel (units, units)``, ``bias (units,)``.
+    """
+
+    @keras1_arguments
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.units = _units(self._label, units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.dropout = _rate(self._label, "dropout", dropout)
+        self.recurrent_dropout = _rate(self._label, "recurrent_dropout", recurrent_dropout)
+        self.set_weight_options(kernel_initializer=kernel_initializer,
+                                recurrent_initializer=recurrent_initializer,
+                                bias_initializer=bias_initializer,
+                                kernel_regularizer=kernel_regularizer,
+                                recurrent_regularizer=recurrent_regularizer,
+                                bias_regularizer=bias_regularizer,
+                                kernel_constraint=kernel_constraint,
+                                recurrent_constraint=recurrent_constraint,
+                                bias_constraint=bias_constraint)
+        self.state_size, self.output_size = (self.units,), self.units
+
+    def build(self, input_shape):
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                        self.kernel_regularizer, self.kernel_constraint)
+        self.add_weight("recurrent_kernel", (self.units, self.units), self.recurrent_initializer,
+                        self.recurrent_regularizer, self.recurrent_constraint)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
+                            self.bias_constraint)
+
+    # ---------------------------------------------------------------- the step, as written in the docstring
+    def step_forward(self, x_t, states, training=False):
+        h_prev = states[0]
+        z = self._input_part(x_t) + masked_matmul(h_prev, self.recurrent_masks, self.recurrent_kernel)
+        h = self.activation(z)
+        return h, [h], (x_t, h_prev, z, h)
+
+    def step_backward(self, dh, dstates, step_cache):
+        x_t, h_prev, z, h = step_cache
+        dz, dh_prev = self._recurrent_backward(dh, dstates, h_prev, z, h)
+        dx_t, dkernel = masked_matmul_backward(x_t, self.input_masks, self.kernel, dz)
+        self.grads["kernel"] += dkernel
+        if self.use_bias:
+            self.grads["bias"] += dz.sum(axis=0)
+        return dx_t, [dh_prev]
+
+    # ---------------------------------------------------------------- fast path: x W + b for all steps at once
+    def project_inputs(self, x, training=False):
+        self._projected_x = x
+        return self._input_part(x)
+
+    def step_forward_projected(self, zx_t, states, training=False):
+        h_prev = states[0]
+        z = zx_t + masked_matmul(h_prev, self.recurrent_masks, self.recurrent_kernel)
+        h = self.activation(z)
+        return h, [h], (h_prev, z, h)
+
+    def step_backward_projected(self, dh, dstates, step_cache):
+        h_prev, z, h = step_cache
+        dz, dh_prev = self._recurrent_backward(dh, dstates, h_prev, z, h)
+        return dz, [dh_prev]
+
+    def project_inputs_backward(self, dzx):
+        dx, dkernel = masked_matmul_backward(self._projected_x, self.input_masks, self.kernel, dzx)
+        self.grads["kernel"] += dkernel
+        if self.use_bias:
+            self.grads["bias"] += dzx.reshape(-1, self.units).sum(axis=0)
+        return dx
+
+    # ---------------------------------------------------------------- pieces shared by both paths
+    def _input_part(self, x):
+        zx = masked_matmul(x, self.input_masks, self.kernel)
+        return zx + self.bias if self.use_bias else zx
+
+    def _recurrent_backward(self, dh, dstates, h_prev, z, h):
+        # The output and the state are the same h_t: their gradients add.
+        dz = self.activation.backward(z, h, dh + dstates[0])
+        dh_prev, drec = masked_matmul_backward(h_prev, self.recurrent_masks, self.recurrent_kernel, dz)
+        self.grads["recurrent_kernel"] += drec
+        return dz, dh_prev
+
+    # ---------------------------------------------------------------- explain, config
+    @property
+    def formula(self):
+        name = getattr(self.activation, "name", "f")
+        bias = " + b" if self.use_bias else ""
+        return rf"h_t = \mathrm{{{name}}}(x_t W + h_{{t-1}} U{bias})"
+
+    def shape_steps(self, input_shape):
+        batch = input_shape[0] if not isinstance(input_shape, list) else input_shape[0][0]
+        d, u = (input_shape[0] if isinstance(input_shape, list) else input_shape)[-1], self.units
+        bias = " + b" if self.use_bias else ""
+        name = getattr(self.activation, "name", "f")
+        return [Step(f"z_t = x_t W + h_(t-1) U{bias}, W: {(d, u)}, U: {(u, u)}", (batch, u)),
+                Step(f"h_t = {name}(z_t)", self.compute_output_shape(input_shape))]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
+
+
+class SimpleRNN(RNN):
+    r"""Fully connected recurrent layer: :math:`h_t = \tanh(x_t W + h_{t-1} U + b)` over the sequence.
+
+    Args:
+        units, activation, use_bias, initializers, regularizers, constraints, dropout,
+        recurrent_dropout, seed: as ``SimpleRNNCell``.
+        return_sequences, return_state, go_backwards, stateful, unroll: as ``RNN``.
+        Keras 1 names (``output_dim``, ``init``, ``inner_init``, ``W_regularizer``,
+        ``U_regularizer``, ``b_regularizer``, ``dropout_W``, ``dropout_U``) are accepted.
+
+    Input shape:  ``(batch, timesteps, features)``.
+    Output shape: ``(batch, units)`` or, with ``return_sequences``, ``(batch, timesteps, units)``.
+
+    >>> layer = SimpleRNN(4, input_shape=(10, 3))
+    >>> layer.explain().param_formula
+    '3*4 + 4*4 + 4'
+    """
+
+    @keras1_arguments
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, **kwargs):
+        cell = SimpleRNNCell(units, activation=activation, use_bias=use_bias,
+                             kernel_initializer=kernel_initializer,
+                             recurrent_initializer=recurrent_initializer,
+                             bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                             recurrent_regularizer=recurrent_regularizer,
+                             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                             recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                             dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
+                             dtype=kwargs.get("dtype"))
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         activity_regularizer=activity_regularizer, **kwargs)
+
+    def __getattr__(self, item):
+        # units, activation, dropout, ... are the cell's (as Keras' SimpleRNN properties).
+        cell = self.__dict__.get("cell")
+        if cell is not None and item in cell.__dict__:
+            return cell.__dict__[item]
+        return super().__getattr__(item)
+
+    def get_config(self):
+        return self.flat_config()
