@@ -64,6 +64,8 @@ EXAMPLES = {
     "LSTM": (lambda: L.LSTM(3, return_sequences=True), (2, 4, 3)),
     "GRU": (lambda: L.GRU(3, reset_after=False), (2, 4, 3)),
     "GRUCell": (lambda: L.GRUCell(3), (2, 5)),
+    "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(3, activation="tanh")), (2, 4, 5)),
+    "Bidirectional": (lambda: L.Bidirectional(L.SimpleRNN(3, return_sequences=True)), (2, 4, 3)),
     "BatchNormalization": (lambda: L.BatchNormalization(axis=1, epsilon=0.01), (3, 4, 5)),
     "GaussianNoise": (lambda: L.GaussianNoise(0.3, seed=1), (2, 5)),
     "GaussianDropout": (lambda: L.GaussianDropout(0.3, seed=1), (2, 5)),
