@@ -76,3 +76,11 @@ def test_constraint_and_regularizer_hooks(rng):
     np.testing.assert_allclose(np.linalg.norm(layer.kernel, axis=0), 2.0, rtol=1e-5)
     assert layer.losses == [pytest.approx(0.1 * np.sum(layer.kernel.astype(np.float64) ** 2), rel=1e-5)]
     np.testing.assert_allclose(layer.regularization_gradients()["kernel"], 0.2 * layer.kernel, rtol=1e-6)
+
+
+def test_frozen_layer_passes_dx_but_reports_no_grads(rng):
+    layer = el.layers.Dense(3, trainable=False)
+    y = layer(rng.standard_normal((2, 4)))
+    dx = layer.backward(np.ones_like(y))
+    assert dx.shape == (2, 4) and layer.grads == {} and layer.params == {}
+    assert len(layer.get_weights()) == 2 and layer.count_params() == 15

@@ -86,6 +86,35 @@ for rank, size in ((1, (2, 7, 3)), (2, (2, 7, 6, 3)), (3, (1, 5, 4, 4, 2))):
     for kind in ("GlobalMaxPooling", "GlobalAveragePooling", "GlobalMaxPool", "GlobalAvgPool"):
         EXAMPLES[f"{kind}{rank}D"] = (lambda k=kind, r=rank: getattr(L, f"{k}{r}D")(), size)
 
+EXAMPLES.update({
+    "Embedding": (lambda: L.Embedding(7, 3, input_length=4), (2, 4)),
+    "Add": (lambda: L.Add(), [(2, 3, 4), (2, 3, 4), (2, 1, 4)]),
+    "Subtract": (lambda: L.Subtract(), [(2, 5), (2, 5)]),
+    "Multiply": (lambda: L.Multiply(), [(2, 3, 4), (2, 3, 4), (2, 4)]),
+    "Average": (lambda: L.Average(), [(2, 5), (2, 5), (2, 5)]),
+    "Maximum": (lambda: L.Maximum(), [(2, 3, 4), (2, 3, 4)]),
+    "Minimum": (lambda: L.Minimum(), [(2, 3, 4), (2, 3, 4), (2, 3, 4)]),
+    "Concatenate": (lambda: L.Concatenate(axis=1), [(2, 3, 4), (2, 2, 4)]),
+    "Dot": (lambda: L.Dot(axes=(2, 1), normalize=True), [(2, 3, 4), (2, 4, 5)]),
+})
+#: layers whose input is integer indices: name -> vocabulary size (sample from [0, size))
+INTEGER_INPUTS = {"Embedding": 7}
+
+
+def sample(rng, name, shape, dtype=None):
+    """An input for EXAMPLES[name]: a list of arrays for merges (list of shapes), indices for Embedding."""
+    if isinstance(shape, list):
+        return [sample(rng, name, s, dtype) for s in shape]
+    if name in INTEGER_INPUTS:
+        return rng.integers(0, INTEGER_INPUTS[name], size=shape)
+    x = rng.standard_normal(shape)
+    return x if dtype is None else x.astype(dtype)
+
+
+def batchless(shape):
+    return [(None,) + s[1:] for s in shape] if isinstance(shape, list) else (None,) + shape[1:]
+
+
 LAYER_NAMES = [n for n in L.__all__ if isinstance(getattr(L, n), type)
                and issubclass(getattr(L, n), L.Layer) and n != "Layer"]
 # elementwise layers take any rank, as in Keras: a (1,) input is a batch of one scalar
@@ -115,13 +144,13 @@ def test_catalogue_families_are_complete():
 def test_explain_adds_up(name):
     make, shape = EXAMPLES[name]
     layer = make()
-    batch_shape = (None,) + shape[1:]
+    batch_shape = batchless(shape)
     ex = layer.explain(batch_shape)
     assert ex.param_count == evaluate_arithmetic(ex.param_formula)
     assert ex.output_shape == layer.compute_output_shape(batch_shape) or isinstance(ex.output_shape, list)
     assert ex.formula.strip() and ex.shape_trace[0].shape == batch_shape
     assert f"{ex.param_count}" in str(ex) and "$$" in ex._repr_markdown_()
-    y = layer(np.random.default_rng(0).standard_normal(shape))
+    y = layer(sample(np.random.default_rng(0), name, shape))
     assert layer.count_params() == ex.param_count
     assert tuple(y.shape[1:]) == tuple(ex.output_shape[1:])
 
@@ -129,7 +158,7 @@ def test_explain_adds_up(name):
 @pytest.mark.parametrize("name", LAYER_NAMES)
 def test_paths_and_gradients(name):
     make, shape = EXAMPLES[name]
-    x = np.random.default_rng(1).standard_normal(shape)
+    x = sample(np.random.default_rng(1), name, shape)
     layer = as64(make())
     assert_paths_agree(layer, x)
     assert_gradcheck(make(), x, max_checks=60)
@@ -160,6 +189,10 @@ def test_wrong_rank_names_the_layer(name):
 def test_float32_in_float32_out(name):
     make, shape = EXAMPLES[name]
     layer = make()
-    y = layer(np.random.default_rng(2).standard_normal(shape).astype(np.float32))
+    y = layer(sample(np.random.default_rng(2), name, shape, dtype=np.float32))
     assert y.dtype == np.float32
-    assert layer.backward(np.ones_like(y)).dtype == np.float32
+    dx = layer.backward(np.ones_like(y))
+    if name in INTEGER_INPUTS:
+        assert dx is None                  # integer indices have no gradient
+    else:
+        assert all(d.dtype == np.float32 for d in (dx if isinstance(dx, list) else [dx]))

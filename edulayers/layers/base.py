@@ -184,6 +184,8 @@ def _wrap_backward(fn):
             impl = ref or fn
         self.grads = {}
         dx = impl(self, dy)
+        # a frozen layer (trainable=False) reports no weight gradients, whatever backward computed
+        self.grads = {n: g for n, g in self.grads.items() if n in self.params}
         missing = [n for n in self.params if n not in self.grads]
         if missing:
             raise RuntimeError(f"{self._label}.backward did not set grads for {missing}: "

@@ -1,5 +1,5 @@
-"""The embedding family: Embedding (mask_zero, input_length).
+"""The embedding family: Embedding (integer indices -> rows of a learned matrix)."""
+from . import embedding
+from .embedding import *  # noqa: F401,F403
 
-(Being written: the family's modules are imported here and listed in ``__all__``.)
-"""
-__all__: list = []
+__all__ = list(embedding.__all__)

@@ -1,5 +1,17 @@
-"""Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot and the functions add, subtract, ...
+"""The merge family: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, and
+Keras' functions add, subtract, multiply, average, maximum, minimum, concatenate, dot.
 
-(Being written: the family's modules are imported here and listed in ``__all__``.)
+Modules: ``base_merge`` (the list validation and broadcasting every merge shares),
+``elementwise``, ``concatenation``, ``dot_product``, ``functions``.
 """
-__all__: list = []
+from . import base_merge, concatenation, dot_product, elementwise, functions  # noqa: F401
+from .concatenation import *  # noqa: F401,F403
+from .dot_product import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403
+from .functions import *  # noqa: F401,F403
+
+#: The layer classes.
+CLASSES = [*elementwise.__all__, *concatenation.__all__, *dot_product.__all__]
+#: Keras' lower-case functions (``add([a, b])`` is ``Add()([a, b])``).
+FUNCTIONS = list(functions.__all__)
+__all__ = CLASSES + FUNCTIONS

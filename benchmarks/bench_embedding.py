@@ -1,0 +1,95 @@
+"""Embedding forward+backward: edulayers fast path vs its reference path vs ``torch.nn.Embedding``.
+
+The workload: batch 64, 50 tokens, vocabulary 10000 -> 128, float32, the same matrix in both
+libraries, the same number of threads (``EDULAYERS_BENCH_THREADS``, default 2), interleaved timing
+rounds (see harness.py). The indices are integers, so there is no input gradient: backward is the
+scatter-add of the (64*50, 128) upstream rows into a dense (10000, 128) gradient (torch's default
+``sparse=False`` also makes a dense one). Also timed: the row form ``np.add.at(dE, x, dy_rows)``,
+which the fast path replaces by ``np.add.at`` on the flattened matrix (see embedding.py):
+the column ``np.add.at rows/fast`` is how much slower the row form is.
+
+    python benchmarks/bench_embedding.py
+    python benchmarks/run.py embedding
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402  (sets the thread counts before NumPy and torch start)
+import numpy as np  # noqa: E402
+
+import edulayers as el  # noqa: E402
+
+BATCH, TOKENS, VOCAB, DIM = 64, 50, 10000, 128
+
+
+def embedding_pair(seed=0):
+    """A built float32 Embedding, integer indices, and a torch Embedding with the same matrix."""
+    el.set_random_seed(seed)
+    layer = el.layers.Embedding(VOCAB, DIM, dtype="float32")
+    x = np.random.default_rng(seed).integers(0, VOCAB, size=(BATCH, TOKENS))
+    layer(x)
+    module = None
+    if harness.torch is not None:
+        module = harness.torch.nn.Embedding(VOCAB, DIM)
+        with harness.torch.no_grad():
+            module.weight.copy_(harness.torch.from_numpy(layer.embeddings))
+    return layer, x, module
+
+
+def _torch_step(module, x, dy):
+    xt = harness.torch.tensor(x)
+    dyt = harness.torch.tensor(dy)
+
+    def step():
+        module.weight.grad = None
+        module(xt).backward(dyt)
+    return step
+
+
+def _add_at_step(layer, x, dy):
+    def step():
+        y = layer.embeddings[x]                        # the same gather
+        dE = np.zeros_like(layer.embeddings)
+        np.add.at(dE, x.reshape(-1), dy.reshape(-1, DIM))
+        return y, dE
+    return step
+
+
+def rows(repeats: int = 15) -> list:
+    layer, x, module = embedding_pair()
+    dy = np.random.default_rng(1).standard_normal((BATCH, TOKENS, DIM)).astype("float32")
+    steps = {"fast": harness.layer_step(layer, x, dy), "add.at rows": _add_at_step(layer, x, dy)}
+    row = {"name": f"Embedding {VOCAB}->{DIM}, {TOKENS} tokens", "batch": BATCH}
+    if module is not None:
+        with harness.torch.no_grad():
+            y_torch = module(harness.torch.tensor(x)).numpy()
+        row["max |ours - torch|"] = float(np.max(np.abs(y_torch - layer.forward(x))))
+        layer.backward(dy)
+        grad = layer.grads["embeddings"]
+        module.weight.grad = None
+        module(harness.torch.tensor(x)).backward(harness.torch.tensor(dy))
+        row["max |dE ours - torch|"] = float(np.max(np.abs(module.weight.grad.numpy() - grad)))
+        steps["torch"] = _torch_step(module, x, dy)
+    medians = harness.interleaved_medians(steps, repeats=repeats)
+    row.update({f"{k} s": v for k, v in medians.items() if k != "add.at rows"})
+    row["np.add.at rows/fast"] = medians["add.at rows"] / medians["fast"]
+    if "torch" in medians:
+        row["fast/torch"] = medians["fast"] / medians["torch"]
+    ref = harness.interleaved_medians({"reference": harness.layer_step(layer, x[:1], dy[:1], path="reference")},
+                                      repeats=3, warmup=0)["reference"]
+    row["reference s/sample"] = ref
+    row["reference/fast per sample"] = ref / (medians["fast"] / BATCH)
+    return [row]
+
+
+if __name__ == "__main__":
+    print(f"float32, batch {BATCH}, {TOKENS} tokens, vocabulary {VOCAB} -> {DIM}, {harness.THREADS} threads; "
+          "forward+backward, median seconds")
+    table = rows()
+    harness.print_table(table)
+    extra = {k: v for k, v in table[0].items() if k in ("np.add.at rows/fast", "max |dE ours - torch|")}
+    print("  ".join(f"{k} = {harness._fmt(v)}" for k, v in extra.items()))
