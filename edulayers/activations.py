@@ -281,6 +281,8 @@ def _exp_quiet(x):
 def _relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     # Keras 3: the part above the threshold (clipped to [0, max_value] when max_value is set)
     # plus negative_slope times the part below it.
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return np.maximum(x, 0)          # the common case: one pass, no temporaries
     positive = np.where(x > threshold, x, 0)
     if max_value is not None:
         positive = np.clip(positive, 0, max_value)
@@ -288,6 +290,8 @@ def _relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def _relu_derivative(x, y, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        return (x > 0).astype(x.dtype)   # the common case, in the input's dtype
     passes = x > threshold
     if max_value is not None:
         passes &= (x >= 0) & (x < max_value)

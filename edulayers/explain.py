@@ -42,6 +42,13 @@ def evaluate_arithmetic(text: str) -> int:
     return int(walk(ast.parse(text, mode="eval")))
 
 
+def _md_escape(text: str) -> str:
+    """Markdown-safe table text: ``3*3*64`` must not turn into italics, nor ``|`` into a column."""
+    for ch in ("\\", "*", "_", "|"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 @dataclass
 class Step:
     """One step of a shape trace: what happens, and the shape after it."""
@@ -114,11 +121,11 @@ class Explanation:
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        md = [f"**{self.name}**", "", f"$$ {self.formula} $$", "",
+        md = [f"**{_md_escape(self.name)}**", "", f"$$ {self.formula} $$", "",
               "| step | shape |", "|---|---|"]
-        md += [f"| {s.description} | `{format_shape(s.shape)}` |" for s in self.shape_trace]
+        md += [f"| {_md_escape(s.description)} | `{format_shape(s.shape)}` |" for s in self.shape_trace]
         md += ["", f"**parameters:** `{self.params_line}`"]
-        md += [f"- {n}" for n in self.notes]
+        md += [f"- {_md_escape(n)}" for n in self.notes]
         for child in self.children:
             md += ["", "---", "", child._repr_markdown_()]
         return "\n".join(md)
