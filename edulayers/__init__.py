@@ -16,12 +16,15 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # widgets need matplotlib/ipywidgets and datasets read files: both load on first use
-    if name in ("widgets", "datasets"):
+    # widgets need matplotlib/ipywidgets, datasets read files, grading is for courses: on first use
+    if name in ("widgets", "datasets", "grading"):
         import importlib
         return importlib.import_module(f"edulayers.{name}")
     raise AttributeError(f"module 'edulayers' has no attribute {name!r}")
 
-__all__ = ["losses", "metrics", "optimizers", "activations", "backend", "constraints", "initializers", "regularizers", "layers",
+
+# widgets, datasets and grading load on first use (el.widgets, ...) and stay out of `import *`
+__all__ = ["activations", "backend", "constraints", "initializers", "regularizers", "losses",
+           "metrics", "optimizers", "layers", "models", "Sequential", "Model", "Input",
            "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",
-           "GradcheckReport", "models", "Sequential", "Model", "Input"]
+           "GradcheckReport"]

@@ -1,0 +1,500 @@
+"""The course autograder (edulayers.grading): full points for right students, the right failing
+check and the right hint for each typical bug, no crash on a broken student, reports that render,
+the pytest helper, and the notebook conventions (strip_solutions, load_answers).
+
+The students are written here, as a student would: a Dense and a valid, strided Conv1D.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import edulayers as el
+from edulayers import grading
+from edulayers.layers import InputSpec, Layer
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = ROOT / "notebooks" / "19_assignment_dense_and_conv.ipynb"
+
+DENSE_SHAPES = [(4, 6), (3, 7), (2, 3, 5)]        # odd sizes, and leading axes other than the batch
+DENSE_CONFIG = {"units": 5}
+CONV_SHAPES = [(2, 9, 3), (3, 8, 2)]
+CONV_CONFIG = {"filters": 4, "kernel_size": 3}
+
+
+# ---------------------------------------------------------------------------- right students
+class StudentDense(Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.input_spec = InputSpec(min_ndim=2)
+
+    def build(self, input_shape):
+        self.add_weight("kernel", (input_shape[-1], self.units), "glorot_uniform")
+        self.add_weight("bias", (self.units,), "zeros")
+
+    def forward(self, x, training=False):
+        self.cache = x
+        return x @ self.kernel + self.bias
+
+    def backward(self, dy):
+        x = self.cache
+        x2, dy2 = x.reshape(-1, x.shape[-1]), dy.reshape(-1, self.units)
+        self.grads["kernel"] = x2.T @ dy2
+        self.grads["bias"] = dy2.sum(axis=0)
+        return dy @ self.kernel.T
+
+
+class StudentConv1D(Layer):
+    """'valid' padding, any stride, channels_last."""
+
+    def __init__(self, filters, kernel_size, strides=1, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
+        self.input_spec = InputSpec(ndim=3)
+
+    def build(self, input_shape):
+        self.add_weight("kernel", (self.kernel_size, input_shape[-1], self.filters), "glorot_uniform")
+        self.add_weight("bias", (self.filters,), "zeros")
+
+    def compute_output_shape(self, input_shape):
+        steps = (input_shape[1] - self.kernel_size) // self.strides + 1
+        return (input_shape[0], steps, self.filters)
+
+    def forward(self, x, training=False):
+        steps = (x.shape[1] - self.kernel_size) // self.strides + 1
+        y = np.zeros((x.shape[0], steps, self.filters))
+        for i in range(steps):
+            window = x[:, i * self.strides:i * self.strides + self.kernel_size, :]
+            y[:, i, :] = np.tensordot(window, self.kernel, axes=2) + self.bias
+        self.cache = x
+        return y
+
+    def backward(self, dy):
+        x = self.cache
+        dx, dkernel = np.zeros_like(x), np.zeros_like(self.kernel)
+        for i in range(dy.shape[1]):
+            window = slice(i * self.strides, i * self.strides + self.kernel_size)
+            dkernel += np.tensordot(x[:, window, :], dy[:, i, :], axes=(0, 0))
+            dx[:, window, :] += np.tensordot(dy[:, i, :], self.kernel, axes=(1, 2))
+        self.grads["kernel"] = dkernel
+        self.grads["bias"] = dy.sum(axis=(0, 1))
+        return dx
+
+
+def grade_dense(student, **kwargs):
+    return grading.grade_layer(student, el.layers.Dense, DENSE_SHAPES, config=DENSE_CONFIG, **kwargs)
+
+
+def grade_conv(student, **kwargs):
+    config = {**CONV_CONFIG, **kwargs.pop("config", {})}
+    return grading.grade_layer(student, el.layers.Conv1D, CONV_SHAPES, config=config, **kwargs)
+
+
+def test_right_dense_gets_full_points_on_both_paths():
+    report = grade_dense(StudentDense, paths=("fast", "reference"))
+    assert report.passed, str(report)
+    assert report.points == report.max_points == 10
+    names = {c.name for c in report.checks}
+    assert {"build", "output_shape", "forward", "dx", "grads[kernel]", "grads[bias]", "gradcheck",
+            "forward [reference]", "grads[bias] [reference]"} <= names
+    assert all(c.error is None or c.error < 1e-9 for c in report.checks)
+
+
+@pytest.mark.parametrize("strides", [1, 2])
+def test_right_conv1d_gets_full_points(strides):
+    report = grade_conv(StudentConv1D, config={"strides": strides})
+    assert report.passed and report.points == 10, str(report)
+
+
+def test_template_instances_and_factories_are_accepted():
+    built = StudentDense(5)
+    built(np.zeros((2, 6)))                       # built for 6 features; graded on 7 too
+    report = grading.grade_layer(built, el.layers.Dense(5), [(3, 6), (2, 7)])
+    assert report.passed, str(report)
+    report = grading.grade_layer(lambda: StudentDense(5), lambda: el.layers.Dense(5), (3, 7))
+    assert report.passed and report.input_shapes == [(3, 7)]
+
+
+def test_grading_is_repeatable_and_leaves_templates_alone():
+    template = StudentDense(5)
+    first, second = (str(grading.grade_layer(template, el.layers.Dense(5), [(3, 7)], seed=4))
+                     for _ in range(2))
+    assert first == second and not template.built
+
+
+# ---------------------------------------------------------------------------- typical bugs
+class NoBiasGradient(StudentDense):
+    def backward(self, dy):
+        x = self.cache
+        self.grads["kernel"] = x.reshape(-1, x.shape[-1]).T @ dy.reshape(-1, self.units)
+        return dy @ self.kernel.T
+
+
+class TransposedKernelGradient(StudentDense):
+    def backward(self, dy):
+        dx = super().backward(dy)
+        self.grads["kernel"] = self.grads["kernel"].T          # dy.T @ x
+        return dx
+
+
+class DxDoubled(StudentDense):
+    def backward(self, dy):
+        dx = super().backward(dy)
+        return dx + dy @ self.kernel.T
+
+
+class DxSignFlipped(StudentDense):
+    def backward(self, dy):
+        return -super().backward(dy)
+
+
+class BiasGradientAveraged(StudentDense):
+    def backward(self, dy):
+        dx = super().backward(dy)
+        self.grads["bias"] = dy.reshape(-1, self.units).mean(axis=0)
+        return dx
+
+
+class WrongOutputShape(StudentDense):
+    def forward(self, x, training=False):
+        self.cache = x
+        return (x @ self.kernel + self.bias)[..., :3]
+
+
+class ForwardRaises(StudentDense):
+    def forward(self, x, training=False):
+        raise NotImplementedError("forward is not written yet")
+
+
+class BackwardReturnsNone(StudentDense):
+    def backward(self, dy):
+        super().backward(dy)                                   # forgot `return`
+
+
+class ForwardLeavesNaN(StudentDense):
+    def forward(self, x, training=False):
+        self.cache = x
+        y = np.full(x.shape[:-1] + (self.units,), np.nan)
+        for j in range(self.units - 1):                        # off by one: misses the last unit
+            y[..., j] = x @ self.kernel[:, j] + self.bias[j]
+        return y
+
+
+class ForwardForgetsBias(StudentDense):
+    def forward(self, x, training=False):
+        self.cache = x
+        return x @ self.kernel
+
+
+class KernelGradientMissesLastUnit(StudentDense):
+    def backward(self, dy):
+        dx = super().backward(dy)
+        self.grads["kernel"][:, -1] = 0.0
+        return dx
+
+
+class KernelStoredTransposed(StudentDense):
+    def build(self, input_shape):
+        self.add_weight("kernel", (self.units, input_shape[-1]), "glorot_uniform")
+        self.add_weight("bias", (self.units,), "zeros")
+
+
+class NoBiasWeight(StudentDense):
+    def build(self, input_shape):
+        self.add_weight("kernel", (input_shape[-1], self.units), "glorot_uniform")
+
+    def forward(self, x, training=False):
+        self.cache = x
+        return x @ self.kernel
+
+
+class WeightsAsPlainAttributes(Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.W = np.zeros((input_shape[-1], self.units))
+
+    def forward(self, x, training=False):
+        return x @ self.W
+
+
+class ConstructorRejectsArguments(Layer):
+    def __init__(self, **kwargs):                              # forgot the units argument
+        super().__init__(**kwargs)
+
+
+class FlippedConvolution(StudentConv1D):
+    def forward(self, x, training=False):
+        kernel = self._weights["kernel"]
+        self._weights["kernel"] = kernel[::-1].copy()          # convolution, not correlation
+        try:
+            return super().forward(x)
+        finally:
+            self._weights["kernel"] = kernel
+
+
+class ConvDxOverwritten(StudentConv1D):
+    def backward(self, dy):
+        x = self.cache
+        dx, dkernel = np.zeros_like(x), np.zeros_like(self.kernel)
+        for i in range(dy.shape[1]):
+            window = slice(i * self.strides, i * self.strides + self.kernel_size)
+            dkernel += np.tensordot(x[:, window, :], dy[:, i, :], axes=(0, 0))
+            dx[:, window, :] = np.tensordot(dy[:, i, :], self.kernel, axes=(1, 2))   # = not +=
+        self.grads["kernel"] = dkernel
+        self.grads["bias"] = dy.sum(axis=(0, 1))
+        return dx
+
+
+class ConvBiasGradientKeepsSteps(StudentConv1D):
+    def backward(self, dy):
+        dx = super().backward(dy)
+        self.grads["bias"] = dy.sum(axis=0)                    # (steps, filters)
+        return dx
+
+
+# (student, grader, checks that must fail, words of the message or hint of the first of them)
+BUGS = [
+    (NoBiasGradient, grade_dense, {"grads[bias]"}, "backward did not set grads['bias']"),
+    (TransposedKernelGradient, grade_dense, {"grads[kernel]"}, "exactly the transpose"),
+    (DxDoubled, grade_dense, {"dx"}, "dx is off by a factor ~2: did you add the gradient twice?"),
+    (DxSignFlipped, grade_dense, {"dx"}, "sign flipped"),
+    (BiasGradientAveraged, grade_dense, {"grads[bias]"}, "divided by the batch size"),
+    (WrongOutputShape, grade_dense, {"output_shape", "forward", "dx"}, "output shape (4, 3), expected (4, 5)"),
+    (ForwardRaises, grade_dense, {"output_shape", "forward", "dx"}, "NotImplementedError: forward is not written yet"),
+    (BackwardReturnsNone, grade_dense, {"dx"}, "backward returned None"),
+    (ForwardLeavesNaN, grade_dense, {"forward"}, "NaN in 4 of 20 entries"),
+    (ForwardForgetsBias, grade_dense, {"forward"}, "ignores the weight 'bias'"),
+    (KernelGradientMissesLastUnit, grade_dense, {"grads[kernel]"}, "index 4 of axis 1"),
+    (KernelStoredTransposed, grade_dense, {"build"}, "weight 'kernel' has shape (5, 6)"),
+    (NoBiasWeight, grade_dense, {"build", "forward"}, "self.add_weight('bias', (5,), ...)"),
+    (WeightsAsPlainAttributes, grade_dense, {"build"}, "self.add_weight(name, shape, initializer)"),
+    (ConstructorRejectsArguments, grade_dense, {"build"}, "TypeError"),
+    (FlippedConvolution, grade_conv, {"forward"}, "flipped along axis 0"),
+    (ConvDxOverwritten, grade_conv, {"dx"}, "+=, not ="),
+    (ConvBiasGradientKeepsSteps, grade_conv, {"grads[bias]"}, "has shape (7, 4), expected (4,)"),
+]
+
+
+@pytest.mark.parametrize("student, grade, failing, words", BUGS, ids=[b[0].__name__ for b in BUGS])
+def test_each_typical_bug_fails_the_right_check_with_the_right_hint(student, grade, failing, words):
+    report = grade(student)
+    assert not report.passed and report.points < report.max_points
+    failed = {c.name for c in report.failed}
+    assert failing <= failed, str(report)
+    first = report[sorted(failing, key=[c.name for c in report.checks].index)[0]]
+    assert words in first.message + " " + first.hint, str(report)
+    assert first.points == 0 and first.max_points > 0
+    # a bug confined to backward keeps forward's points
+    if failing <= {"dx", "grads[kernel]", "grads[bias]"}:
+        assert report["forward"].passed and report["output_shape"].passed
+    text = str(report)
+    assert "FAILED" in text.splitlines()[0] and f"- {first.name}:" in text
+
+
+def test_hints_name_the_exact_bug():
+    hint = lambda student, name, grade=grade_dense: grade(student)[name].hint   # noqa: E731
+    assert "x.T @ dy" in hint(TransposedKernelGradient, "grads[kernel]")
+    assert hint(DxSignFlipped, "dx") == "dx has the sign flipped: it is exactly -1 times the right answer"
+    assert "sum over axis 0" not in hint(BiasGradientAveraged, "grads[bias]")
+    assert "sum of the gradients" in hint(ConvBiasGradientKeepsSteps, "grads[bias]", grade_conv)
+    assert "cross-correlation" in hint(FlippedConvolution, "forward", grade_conv)
+    assert "off-by-one" in hint(KernelGradientMissesLastUnit, "grads[kernel]")
+    assert hint(ForwardLeavesNaN, "forward") == ("every NaN entry is at index 4 of axis 1 (the last one: "
+                                                 "an off-by-one in a loop range?)")
+    assert "return dx" in hint(BackwardReturnsNone, "dx")
+
+    class DividesByZero(StudentDense):
+        def backward(self, dy):
+            return super().backward(dy) / np.zeros(1)               # inf everywhere
+
+    report = grade_dense(DividesByZero)
+    assert "contains inf" in report["dx"].message and "division by zero" in report["dx"].hint
+
+
+class StudentLeakyReLU(Layer):
+    def forward(self, x, training=False):
+        self.cache = x
+        return np.where(x > 0, x, 0.3 * x)
+
+    def backward(self, dy):
+        return dy * np.where(self.cache > 0, 1.0, 0.3)
+
+
+class LeakyDerivativeZeroBelow(StudentLeakyReLU):
+    def backward(self, dy):
+        return dy * np.where(self.cache > 0, 1.0, 0.0)              # the ReLU's derivative
+
+
+def test_layer_without_weights_and_a_hint_from_the_sign_of_x():
+    reference = el.layers.LeakyReLU(negative_slope=0.3)
+    report = grading.grade_layer(StudentLeakyReLU, reference, [(4, 6), (3, 2, 5)])
+    assert report.passed and report.max_points == 8 and not any("grads" in c.name for c in report.checks)
+    report = grading.grade_layer(LeakyDerivativeZeroBelow, reference, [(4, 6), (3, 2, 5)])
+    assert {c.name for c in report.failed} == {"dx", "gradcheck"}
+    assert "exactly those where x < 0" in report["dx"].hint
+    assert "+=" not in report["dx"].hint                       # no windows in an activation
+
+
+def test_dx_with_the_output_shape_is_diagnosed():
+    class ReturnsDy(StudentDense):
+        def backward(self, dy):
+            super().backward(dy)
+            return dy
+
+    report = grade_dense(ReturnsDy)
+    assert report["dx"].message.startswith("dx has shape (4, 5), expected (4, 6)")
+    assert "yours has the output's shape" in report["dx"].hint
+
+
+def test_student_exceptions_are_reported_with_the_students_line():
+    report = grade_dense(ForwardRaises)
+    message = report["forward"].message
+    assert "raise NotImplementedError" in message and "in forward" in message
+    assert report["dx"].message.startswith("not checked") and report.points == 1   # build only
+    assert "/" not in message.split("(in forward")[0].replace("is not written", "")
+
+
+def test_bad_weight_layout_skips_the_comparisons_and_says_why():
+    report = grade_dense(KernelStoredTransposed)
+    assert report.points == 0 and report.max_points == 10 and not any(c.passed for c in report.checks)
+    assert "has shape (5, 6)" in report["build"].message and "not run" in report["build"].message
+    assert report["build"].hint.startswith("'kernel' is transposed: keep Keras' layout")
+    assert report["dx"].message.startswith("not run: the reference's weights could not be copied")
+    # a student who cannot even be constructed still gets 0 out of the same 10 points
+    report = grade_dense(ConstructorRejectsArguments)
+    assert report.points == 0 and report.max_points == 10 and len(report.checks) == 7
+
+
+def test_weights_with_other_names_are_matched_by_position_with_a_note():
+    class NamedWb(StudentDense):
+        def build(self, input_shape):
+            self.add_weight("W", (input_shape[-1], self.units), "glorot_uniform")
+            self.add_weight("b", (self.units,), "zeros")
+
+        def forward(self, x, training=False):
+            self.cache = x
+            return x @ self.W + self.b
+
+        def backward(self, dy):
+            x = self.cache
+            self.grads["W"] = x.reshape(-1, x.shape[-1]).T @ dy.reshape(-1, self.units)
+            self.grads["b"] = dy.reshape(-1, self.units).sum(axis=0)
+            return dy @ self.W.T
+
+    report = grade_dense(NamedWb)
+    assert report.passed and any("matched by position" in n for n in report.notes)
+
+
+def test_wrong_compute_output_shape_fails_output_shape_only():
+    class BadDeclaredShape(StudentConv1D):
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], input_shape[1], self.filters)     # forgot the kernel size
+
+    report = grade_conv(BadDeclaredShape)
+    assert {c.name for c in report.failed} == {"output_shape"}
+    assert "compute_output_shape" in report["output_shape"].message
+
+
+def test_forward_only_and_dx_only_grading():
+    report = grade_dense(DxDoubled, check_gradients=False)
+    assert report.passed and {c.name for c in report.checks} == {"build", "output_shape", "forward"}
+    report = grade_dense(NoBiasGradient, check_params=False)
+    assert report.passed and "grads[bias]" not in report
+
+
+# ---------------------------------------------------------------------------- points and rendering
+def test_points_are_configurable_and_split_within_a_kind():
+    points = {"build": 0, "output_shape": 0, "forward": 4, "dx": 3, "grads": 2, "gradcheck": 1}
+    report = grade_dense(NoBiasGradient, points=points)
+    assert report.max_points == 10
+    assert report["grads[kernel]"].max_points == report["grads[bias]"].max_points == 1
+    assert report["grads[bias]"].points == 0 and report.points == 8
+    report = grade_dense(StudentDense, paths=("fast", "reference"), points={"forward": 6})
+    assert report["forward"].max_points == report["forward [reference]"].max_points == 3
+    assert report.max_points == report.points == 6
+    with pytest.raises(ValueError, match="unknown point kinds"):
+        grade_dense(StudentDense, points={"style": 1})
+
+
+def test_report_renders_as_text_markdown_and_results_json():
+    report = grade_dense(DxDoubled)
+    text, markdown = str(report), report._repr_markdown_()
+    assert text.splitlines()[0] == "DxDoubled graded against Dense: 7/10 points, FAILED"
+    assert "hint: dx is off by a factor ~2" in text
+    assert "| `dx` | **FAIL** |" in markdown and "*hint:*" in markdown
+    assert repr(report).startswith("<GradeReport DxDoubled")
+    results = json.loads(json.dumps(report.as_dict()))
+    assert results["score"] == 7 and results["max_score"] == 10
+    dx = next(t for t in results["tests"] if t["name"] == "dx")
+    assert dx["status"] == "failed" and dx["score"] == 0 and "factor ~2" in dx["output"]
+
+
+def test_assert_layer_matches_for_pytest():
+    report = grading.assert_layer_matches(StudentDense, el.layers.Dense, DENSE_SHAPES, config=DENSE_CONFIG)
+    assert report.passed
+    with pytest.raises(AssertionError, match="did you add the gradient twice"):
+        grading.assert_layer_matches(DxDoubled, el.layers.Dense, DENSE_SHAPES, config=DENSE_CONFIG)
+
+
+def test_importable_as_a_submodule():
+    from edulayers import grading as imported
+    assert imported is grading and callable(grading.grade_layer)
+
+
+# ---------------------------------------------------------------------------- notebook conventions
+def test_strip_solutions_turns_the_instructor_notebook_into_the_students(tmp_path):
+    source = json.loads(ASSIGNMENT.read_text(encoding="utf-8"))
+    assert any("solution" in c["metadata"].get("tags", []) for c in source["cells"])
+    out = tmp_path / "student.ipynb"
+    nb = grading.strip_solutions(ASSIGNMENT, out)
+    assert json.loads(out.read_text(encoding="utf-8")) == nb
+    tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
+    assert not any("solution" in t or "skeleton" in t for t in tags)
+    answers = [c for c, t in zip(nb["cells"], tags) if "answer" in t]
+    assert len(answers) == 2 and all(c["cell_type"] == "code" for c in answers)
+    assert all("raise NotImplementedError" in "".join(c["source"]) for c in answers)
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_the_handed_out_skeleton_grades_to_zero_without_crashing(tmp_path):
+    nb = grading.strip_solutions(ASSIGNMENT)
+    answers = grading.load_answers(nb)
+    report = grading.grade_layer(answers["MyDense"], el.layers.Dense, DENSE_SHAPES, config=DENSE_CONFIG)
+    assert not report.passed and "NotImplementedError" in report["forward"].message
+    assert report.points == 1                                   # it builds: the weights are given
+
+
+def test_the_instructor_solution_cells_get_full_points():
+    solutions = grading.load_answers(ASSIGNMENT, tag="solution")
+    assert grade_dense(solutions["MyDense"]).points == 10
+    for strides in (1, 2):
+        report = grade_conv(solutions["MyConv1D"], config={"strides": strides})
+        assert report.points == 10, str(report)
+
+
+def test_strip_and_load_report_bad_cells():
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {"tags": ["skeleton"]}, "source": "no code"}],
+          "metadata": {}}
+    with pytest.raises(ValueError, match="fenced python block"):
+        grading.strip_solutions(nb)
+    broken = {"cells": [{"cell_type": "code", "metadata": {"tags": ["answer"]}, "outputs": [],
+                         "execution_count": None, "source": "x = 1 / 0"}], "metadata": {}}
+    with pytest.raises(RuntimeError, match="answer cell 0 raised ZeroDivisionError"):
+        grading.load_answers(broken)
+    with pytest.raises(ValueError, match="no code cell tagged"):
+        grading.load_answers({"cells": [], "metadata": {}})
+
+
+def test_grading_does_not_shift_default_layer_names():
+    count = lambda name: int(name.rsplit("_", 1)[1]) if name[-1].isdigit() else 0   # noqa: E731
+    before = count(StudentDense(3).name)
+    grade_dense(StudentDense)
+    assert count(StudentDense(3).name) == before + 1
