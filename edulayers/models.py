@@ -251,9 +251,10 @@ class _Model:
         lines += [rule, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
                   f"Non-trainable params: {total - trainable:,}", rule]
         text = "\n".join(lines)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text               # summary(print_fn=None): the table as a string
+        print_fn(text)                # as Keras: print, return None (no second copy in a notebook)
+        return None
 
 
 class Sequential(_Model):
@@ -339,8 +340,11 @@ class Sequential(_Model):
         return dy
 
     # ---------------------------------------------------------------- reading the model
-    def summary(self, print_fn=print) -> str:
-        """Keras' summary table: each layer's output shape and parameter count."""
+    def summary(self, print_fn=print):
+        """Keras' summary table: each layer's output shape and parameter count.
+
+        Printed with ``print_fn`` (``print``), as Keras; ``print_fn=None`` returns it as a string.
+        """
         self._require_built("summary")
         rows, shape = [], self.built_input_shape
         for layer in self.layers:
@@ -515,8 +519,9 @@ class Model(_Model):
         return dxs if self._multi_input else dxs[0]
 
     # ---------------------------------------------------------------- reading the model
-    def summary(self, print_fn=print) -> str:
-        """Keras' functional summary: output shape, parameter count and what each call reads."""
+    def summary(self, print_fn=print):
+        """Keras' functional summary: output shape, parameter count and what each call reads
+        (``print_fn=None`` returns the table as a string)."""
         rows = [(f"{t.name} (InputLayer)", format_shape(t.shape), "0", "-") for t in self.inputs]
         for node in self.nodes:
             shapes = [t.shape for t in node.outputs]

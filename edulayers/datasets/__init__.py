@@ -18,9 +18,55 @@ r"""Small data sets that ship inside the package: no downloads, NumPy only.
     a dark background) with sharp horizontal, vertical and diagonal edges: the input that makes
     edge detectors, pooling and upsampling easy to see. Generated, so any size works.
 
+``load_digits()``
+    The 8 x 8 handwritten digits (1797 images, 10 classes) of the worked CNN example:
+    ``(x_train, y_train), (x_test, y_test)``, images ``(N, 8, 8, 1)`` float32 in [0, 1], labels
+    int64 in 0..9. A fixed stratified split: 1438 training and 359 test images.
+
+    Source: scikit-learn's ``load_digits`` (the test part of the UCI ML "Optical Recognition of
+    Handwritten Digits" data set, E. Alpaydin and C. Kaynak, 1998; UCI distributes it under
+    CC BY 4.0, scikit-learn bundles it under its BSD-3-Clause license). Each pixel counts the
+    "on" pixels of a 4 x 4 block of a 32 x 32 bitmap, 0..16; ``data/digits.npz`` stores those
+    counts as uint8 and the loader divides by 16.
+
+``load_diabetes()``
+    The diabetes regression data of the worked MLP example (442 patients, 10 baseline
+    measurements, the target a measure of disease progression one year later):
+    ``(x_train, y_train), (x_test, y_test)``, ``x`` ``(N, 10)`` float32 in the original units
+    (**not** standardized: that is the notebook's first step), ``y`` ``(N,)`` float32 in
+    25..346. A fixed split: 354 training and 88 test patients. ``DIABETES_FEATURES`` names the
+    columns.
+
+    Source: scikit-learn's ``load_diabetes(scaled=False)`` (B. Efron, T. Hastie, I. Johnstone
+    and R. Tibshirani, "Least Angle Regression", Annals of Statistics 32(2), 2004; scikit-learn
+    bundles it under its BSD-3-Clause license). Chosen over the Boston housing data, which
+    scikit-learn removed for its ethically problematic feature.
+
+``load_time_series()`` and ``make_sine_series(n, noise, seed)``
+    A univariate "monthly" series with a linear trend, a yearly seasonality (period 12) and
+    noise, for the worked LSTM example, and ``windowed(series, lookback)`` that cuts any series
+    into ``(x (N, lookback, 1), y (N, 1))`` next-value pairs. **Synthetic, on purpose**: the
+    famous small real series have no clear license (the monthly sunspot numbers of SILSO are
+    CC BY-NC 4.0, the airline passengers of Box and Jenkins have no stated license), so the
+    package generates one whose ingredients are known; ``make_sine_series`` documents the
+    formula. No file: the generator is seeded, so the series is the same on every machine.
+
+``_build.py`` shows how every ``data/*.npz`` was made, once, by a maintainer; at run time the
+package reads them with NumPy alone (plain arrays, no pickle).
+
 >>> image = load_sample_image("hopper", size=64)
 >>> image.shape, image.dtype, float(image.min()) >= 0.0, float(image.max()) <= 1.0
 ((64, 64), dtype('float32'), True, True)
+>>> (x_train, y_train), (x_test, y_test) = load_digits()
+>>> x_train.shape, y_train.shape, x_test.shape, x_train.dtype
+((1438, 8, 8, 1), (1438,), (359, 8, 8, 1), dtype('float32'))
+>>> x, y = windowed(np.arange(6), lookback=3)      # integers become float32
+>>> x[:, :, 0], y
+(array([[0., 1., 2.],
+       [1., 2., 3.],
+       [2., 3., 4.]], dtype=float32), array([[3.],
+       [4.],
+       [5.]], dtype=float32))
 """
 from __future__ import annotations
 
@@ -28,7 +74,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_sample_image", "shapes_image", "SAMPLE_IMAGES"]
+__all__ = ["load_sample_image", "shapes_image", "SAMPLE_IMAGES", "load_digits", "load_diabetes",
+           "DIABETES_FEATURES", "load_time_series", "make_sine_series", "windowed"]
 
 _DATA = Path(__file__).resolve().parent / "data"
 #: The images ``load_sample_image`` knows, with the file they live in.
@@ -84,3 +131,113 @@ def shapes_image(size: int = 32, dtype="float32") -> np.ndarray:
     triangle = (rows > 0.55) & (rows < 0.92) & (np.abs(cols - 0.5) < (rows - 0.55) * 1.0)
     image[triangle] = 0.4                                                                 # triangle
     return image.astype(dtype)
+
+
+# ---------------------------------------------------------------------------- tables for models
+#: The columns of ``load_diabetes``: age (years), sex (1 or 2), body mass index, mean blood
+#: pressure and six blood serum measurements (s1 total cholesterol, s2 LDL, s3 HDL, s4 total/HDL,
+#: s5 log of serum triglycerides, s6 blood sugar).
+DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
+
+
+def _load_split(filename: str):
+    with np.load(_DATA / filename) as data:
+        return data["x_train"], data["y_train"], data["x_test"], data["y_test"]
+
+
+def load_digits():
+    """The 8 x 8 handwritten digits: ``(x_train, y_train), (x_test, y_test)``.
+
+    Images ``(N, 8, 8, 1)`` float32 in [0, 1] (channels last, ready for ``Conv2D``), labels
+    ``(N,)`` int64 in 0..9 (use ``sparse_categorical_crossentropy``). 1438 training and 359 test
+    images; the split is stratified (20 % of every class in the test set) and fixed, so every
+    reader gets the same numbers. Source and license: the module docstring.
+    """
+    x_train, y_train, x_test, y_test = _load_split("digits.npz")
+    # Stored as 0..16 counts of "on" pixels in a 4 x 4 block: / 16 maps them onto [0, 1].
+    as_images = lambda x: (x.astype(np.float32) / 16.0).reshape(-1, 8, 8, 1)  # noqa: E731
+    return (as_images(x_train), y_train.astype(np.int64)), (as_images(x_test), y_test.astype(np.int64))
+
+
+def load_diabetes():
+    """The diabetes regression data: ``(x_train, y_train), (x_test, y_test)``.
+
+    ``x`` ``(N, 10)`` float32 in the original units (columns ``DIABETES_FEATURES``; standardize
+    them with the *training* mean and standard deviation before training), ``y`` ``(N,)``
+    float32, disease progression one year later (25..346). 354 training and 88 test patients,
+    a fixed random split. Source and license: the module docstring.
+    """
+    x_train, y_train, x_test, y_test = _load_split("diabetes.npz")
+    as32 = lambda a: a.astype(np.float32)  # noqa: E731
+    return (as32(x_train), as32(y_train)), (as32(x_test), as32(y_test))
+
+
+def _check_int(fn, name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{fn}: {name} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
+def make_sine_series(n: int = 480, noise: float = 0.1, seed: int = 0, period: int = 12,
+                     trend: float = 1.0, dtype="float32") -> np.ndarray:
+    r"""A synthetic "monthly" series: trend, two seasonal harmonics and Gaussian noise.
+
+    .. math::
+        s_t = \text{trend} \cdot \frac{t}{n} + \sin\frac{2\pi t}{P}
+              + 0.5 \sin\!\Big(\frac{4\pi t}{P} + 1\Big) + \text{noise} \cdot \varepsilon_t,
+        \qquad \varepsilon_t \sim \mathcal N(0, 1),\ t = 0, \dots, n-1
+
+    Args:
+        n: number of time steps (>= 2).
+        noise: standard deviation of the noise (>= 0).
+        seed: seed of ``np.random.default_rng`` for the noise (the same series every time).
+        period: the season length :math:`P` in steps (>= 2; 12 = a year of months).
+        trend: the total rise of the trend over the whole series.
+
+    Returns a ``(n,)`` array.
+    """
+    n = _check_int("make_sine_series", "n", n, 2)
+    period = _check_int("make_sine_series", "period", period, 2)
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"make_sine_series: noise must be a finite number >= 0, got {noise!r}")
+    t = np.arange(n, dtype=np.float64)
+    phase = 2 * np.pi * t / period
+    clean = trend * t / n + np.sin(phase) + 0.5 * np.sin(2 * phase + 1.0)
+    return (clean + noise * np.random.default_rng(seed).standard_normal(n)).astype(dtype)
+
+
+def load_time_series() -> np.ndarray:
+    """The series of the worked LSTM example: ``make_sine_series(480, noise=0.1, seed=0)``.
+
+    40 "years" of 12 "months" (float32, shape ``(480,)``). Synthetic; the module docstring says
+    why. Split it in time (train on the beginning, test on the end), never at random.
+    """
+    return make_sine_series(480, noise=0.1, seed=0)
+
+
+def windowed(series, lookback: int):
+    """Next-value pairs from a series: ``x[i] = series[i:i+lookback]``, ``y[i] = series[i+lookback]``.
+
+    Args:
+        series: a ``(T,)`` or ``(T, 1)`` array.
+        lookback: how many past steps each input holds (1 <= lookback < T).
+
+    Returns ``x`` ``(T - lookback, lookback, 1)`` (batch, timesteps, features: what recurrent
+    layers read) and ``y`` ``(T - lookback, 1)``, in the series' float dtype (float32 for
+    integers).
+    """
+    series = np.asarray(series)
+    if series.ndim == 2 and series.shape[1] == 1:
+        series = series[:, 0]
+    if series.ndim != 1:
+        raise ValueError(f"windowed: series must have shape (T,) or (T, 1), got {series.shape}")
+    if not np.issubdtype(series.dtype, np.floating):
+        series = series.astype(np.float32)
+    lookback = _check_int("windowed", "lookback", lookback, 1)
+    if lookback >= len(series):
+        raise ValueError(f"windowed: lookback must be smaller than the series length {len(series)} "
+                         f"(one target needs lookback + 1 steps), got {lookback}")
+    n = len(series) - lookback
+    # Row i of the (n, lookback) index table is i, i+1, ..., i+lookback-1: one gather, no loop.
+    x = series[np.arange(n)[:, None] + np.arange(lookback)[None, :]]
+    return x[:, :, None].copy(), series[lookback:, None].copy()

@@ -48,6 +48,30 @@ _TAP = {1: ("a",), 2: ("a", "c"), 3: ("a", "c", "e")}
 _AXIS = {1: ("",), 2: ("_h", "_w"), 3: ("_1", "_2", "_3")}
 
 
+def set_conv_arguments(layer, kernel_size, strides, padding, allowed_padding, data_format,
+                       dilation_rate, activation, use_bias, **weight_options):
+    """The arguments every convolution shares, checked and stored once (Conv and ConvTranspose).
+
+    Tuples get the layer's rank, padding and data_format are validated, and strides > 1 with
+    dilation_rate > 1 is refused as Keras does.
+    """
+    owner, rank = layer._label, layer.rank
+    layer.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size", owner)
+    layer.strides = conv_utils.normalize_tuple(strides, rank, "strides", owner)
+    layer.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
+    layer.padding = conv_utils.normalize_padding(padding, owner, allowed_padding)
+    layer.data_format = conv_utils.normalize_data_format(data_format, owner)
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(f"{owner}: strides > 1 not supported in conjunction with "
+                         f"dilation_rate > 1 (as in Keras); got strides={layer.strides} and "
+                         f"dilation_rate={layer.dilation_rate}")
+    layer.activation = activations.get(activation)
+    layer.use_bias = bool(use_bias)
+    layer.set_weight_options(**weight_options)
+    layer._axes = conv_utils.axes_description(rank, layer.data_format)
+    layer.input_spec = InputSpec(ndim=rank + 2, description=layer._axes)
+
+
 def _act_name(activation):
     return getattr(activation, "name", "f")
 
@@ -94,7 +118,6 @@ class Conv(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        # Keras' default names (conv2d, conv2d_1, ...); the base class would say conv2_d
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner, rank = self._label, self.rank
         if not isinstance(filters, (int, np.integer)) or isinstance(filters, bool) or filters <= 0:
@@ -104,26 +127,12 @@ class Conv(Layer):
         if filters % groups:
             raise ValueError(f"{owner}: filters ({filters}) must be divisible by groups ({groups})")
         self.filters, self.groups = int(filters), int(groups)
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size", owner)
-        self.strides = conv_utils.normalize_tuple(strides, rank, "strides", owner)
-        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
         allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
-        self.padding = conv_utils.normalize_padding(padding, owner, allowed)
-        self.data_format = conv_utils.normalize_data_format(data_format, owner)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{owner}: strides > 1 not supported in conjunction with "
-                             f"dilation_rate > 1 (as in Keras); got strides={self.strides} and "
-                             f"dilation_rate={self.dilation_rate}")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.set_weight_options(kernel_initializer=kernel_initializer,
-                                bias_initializer=bias_initializer,
-                                kernel_regularizer=kernel_regularizer,
-                                bias_regularizer=bias_regularizer,
-                                kernel_constraint=kernel_constraint,
-                                bias_constraint=bias_constraint)
-        self._axes = conv_utils.axes_description(rank, self.data_format)
-        self.input_spec = InputSpec(ndim=rank + 2, description=self._axes)
+        set_conv_arguments(self, kernel_size, strides, padding, allowed, data_format, dilation_rate,
+                           activation, use_bias, kernel_initializer=kernel_initializer,
+                           bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                           bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                           bias_constraint=bias_constraint)
 
     @property
     def _channel_axis(self):

@@ -30,7 +30,7 @@ from ...utils import conv_utils
 from ...utils.windows import CHANNELS_LAST_MIN, col2im, im2col, pad
 from .._legacy import convert_keras1, keras1_arguments
 from ..base import InputSpec, Layer
-from .conv import _AXIS, _INDEX, _SPATIAL_NAMES, _TAP, _act_name, _contiguous
+from .conv import _AXIS, _INDEX, _SPATIAL_NAMES, _TAP, _act_name, _contiguous, set_conv_arguments
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
            "Deconvolution2D", "Convolution2DTranspose"]
@@ -80,10 +80,11 @@ class ConvTranspose(Layer):
         if not isinstance(filters, (int, np.integer)) or isinstance(filters, bool) or filters <= 0:
             raise ValueError(f"{owner}: filters must be a positive int, got {filters!r}")
         self.filters = int(filters)
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size", owner)
-        self.strides = conv_utils.normalize_tuple(strides, rank, "strides", owner)
-        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
-        self.padding = conv_utils.normalize_padding(padding, owner, ("valid", "same"))
+        set_conv_arguments(self, kernel_size, strides, padding, ("valid", "same"), data_format,
+                           dilation_rate, activation, use_bias, kernel_initializer=kernel_initializer,
+                           bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                           bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                           bias_constraint=bias_constraint)
         self.output_padding = (None if output_padding is None else conv_utils.normalize_tuple(
             output_padding, rank, "output_padding", owner, allow_zero=True))
         if self.output_padding is not None:
@@ -92,21 +93,6 @@ class ConvTranspose(Layer):
                     raise ValueError(f"{owner}: output_padding must be strictly less than strides "
                                      f"on every axis (as in Keras); at axis {axis} output_padding "
                                      f"is {o} but strides is {s}")
-        self.data_format = conv_utils.normalize_data_format(data_format, owner)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{owner}: strides > 1 not supported in conjunction with "
-                             f"dilation_rate > 1 (as in Keras); got strides={self.strides} and "
-                             f"dilation_rate={self.dilation_rate}")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.set_weight_options(kernel_initializer=kernel_initializer,
-                                bias_initializer=bias_initializer,
-                                kernel_regularizer=kernel_regularizer,
-                                bias_regularizer=bias_regularizer,
-                                kernel_constraint=kernel_constraint,
-                                bias_constraint=bias_constraint)
-        self._axes = conv_utils.axes_description(rank, self.data_format)
-        self.input_spec = InputSpec(ndim=rank + 2, description=self._axes)
 
     def build(self, input_shape):
         channels = conv_utils.channel_count(input_shape, self.data_format)

@@ -565,13 +565,10 @@ class RNN(Layer):
     def flat_config(self):
         """The config of a layer that builds its own cell (SimpleRNN, LSTM, GRU): the cell's
         arguments and the RNN's side by side, as Keras' ``SimpleRNN.get_config``."""
-        config = {k: v for k, v in self.get_config_rnn().items() if k != "cell"}
+        config = {k: v for k, v in RNN.get_config(self).items() if k != "cell"}
         cell_config = {k: v for k, v in self.cell.get_config().items()
                        if k not in ("name", "trainable", "dtype")}
         return {**config, **cell_config}
-
-    def get_config_rnn(self):
-        return RNN.get_config(self)
 
     def get_config(self):
         return {**super().get_config(),
@@ -579,3 +576,18 @@ class RNN(Layer):
                 "return_sequences": self.return_sequences, "return_state": self.return_state,
                 "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
                 "zero_output_for_mask": self.zero_output_for_mask}
+
+
+class CellRNN(RNN):
+    """An RNN that builds its own cell from its arguments (SimpleRNN, LSTM, GRU), as Keras' layers:
+    the cell's arguments read through (``layer.units``, ``layer.activation``, ...) and
+    ``get_config`` is flat, the cell's arguments beside the RNN's."""
+
+    def __getattr__(self, item):
+        cell = self.__dict__.get("cell")
+        if cell is not None and item in cell.__dict__:
+            return cell.__dict__[item]
+        return super().__getattr__(item)
+
+    def get_config(self):
+        return self.flat_config()

@@ -43,7 +43,7 @@ from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
 from ..base import InputSpec
-from .base_rnn import RNN, RNNCell
+from .base_rnn import CellRNN, RNNCell
 
 __all__ = ["GRU", "GRUCell"]
 
@@ -477,7 +477,7 @@ class GRUCell(RNNCell):
 
 
 # ---------------------------------------------------------------------------- the layer
-class GRU(RNN):
+class GRU(CellRNN):
     r"""Gated Recurrent Unit (Cho et al., 2014): a ``GRUCell`` run over the time axis.
 
     .. math::
@@ -534,23 +534,3 @@ class GRU(RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
 
-    def get_config(self):
-        config = super().get_config()
-        cell_config = config.pop("cell")["config"]
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        return {**config, **cell_config}
-
-
-def _from_cell(name):
-    return property(lambda self: getattr(self.cell, name),
-                    doc=f"The cell's ``{name}`` (as Keras' ``GRU.{name}``).")
-
-
-for _name in ("units", "activation", "recurrent_activation", "use_bias", "dropout",
-              "recurrent_dropout", "reset_after", "seed", "kernel_initializer",
-              "recurrent_initializer", "bias_initializer", "kernel_regularizer",
-              "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
-              "recurrent_constraint", "bias_constraint"):
-    setattr(GRU, _name, _from_cell(_name))
-del _name

@@ -40,7 +40,7 @@ import numpy as np
 from ... import activations, initializers
 from ...explain import Step
 from .._legacy import keras1_arguments
-from .base_rnn import RNN, RNNCell, masked_matmul, masked_matmul_backward
+from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
 from .simple_rnn import _rate, _units
 
 __all__ = ["LSTMCell", "LSTM"]
@@ -220,7 +220,7 @@ class LSTMCell(RNNCell):
 _KERAS1_CONSUME_LESS = {"cpu": 1, "mem": 1, "gpu": 2}
 
 
-class LSTM(RNN):
+class LSTM(CellRNN):
     r"""Long short-term memory layer (Keras' ``LSTM``): the ``LSTMCell`` step over the sequence.
 
     Args:
@@ -273,12 +273,3 @@ class LSTM(RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
 
-    def __getattr__(self, item):
-        # units, activation, dropout, ... are the cell's (as Keras' LSTM properties).
-        cell = self.__dict__.get("cell")
-        if cell is not None and item in cell.__dict__:
-            return cell.__dict__[item]
-        return super().__getattr__(item)
-
-    def get_config(self):
-        return self.flat_config()

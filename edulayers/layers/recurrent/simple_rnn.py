@@ -24,7 +24,7 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
-from .base_rnn import RNN, RNNCell, masked_matmul, masked_matmul_backward
+from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
 
 __all__ = ["SimpleRNNCell", "SimpleRNN"]
 
@@ -163,7 +163,7 @@ class SimpleRNNCell(RNNCell):
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
 
 
-class SimpleRNN(RNN):
+class SimpleRNN(CellRNN):
     r"""Fully connected recurrent layer: :math:`h_t = \tanh(x_t W + h_{t-1} U + b)` over the sequence.
 
     Args:
@@ -202,12 +202,3 @@ class SimpleRNN(RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
 
-    def __getattr__(self, item):
-        # units, activation, dropout, ... are the cell's (as Keras' SimpleRNN properties).
-        cell = self.__dict__.get("cell")
-        if cell is not None and item in cell.__dict__:
-            return cell.__dict__[item]
-        return super().__getattr__(item)
-
-    def get_config(self):
-        return self.flat_config()
