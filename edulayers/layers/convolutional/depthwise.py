@@ -110,10 +110,6 @@ class _DepthwiseBase(Layer):
     rank = 2
     _depthwise_name = "kernel"
 
-    def __init__(self, **kwargs):
-        # Keras' default names (depthwise_conv2d, ...); the base class would say depthwise_conv2_d
-        super().__init__(**kwargs)
-
     def _setup_depthwise(self, kernel_size, strides, padding, data_format, dilation_rate,
                          depth_multiplier, activation, use_bias, depthwise_initializer,
                          bias_initializer, depthwise_regularizer, bias_regularizer,
