@@ -146,3 +146,14 @@ def test_load_weights_mismatch(tmp_path):
     other = el.Sequential([el.layers.Dense(4, input_shape=(16,))])
     with pytest.raises(ValueError, match="load_weights: .* holds"):
         other.load_weights(tmp_path / "w.npz")
+
+
+def test_fit_verbose_1_shows_a_progress_bar(capsys):
+    pytest.importorskip("tqdm", reason="the progress bar comes from tqdm (notebooks extra)")
+    x, y = toy_data(64)
+    model = el.Sequential([el.layers.Dense(2, activation="softmax", input_shape=(4,))])
+    model.compile("sgd", "sparse_categorical_crossentropy", ["accuracy"])
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=1)
+    err = capsys.readouterr().err
+    assert "Epoch 2/2" in err and "4/4" in err and "loss=" in err
+    assert len(history.history["loss"]) == 2
