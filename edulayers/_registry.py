@@ -55,3 +55,19 @@ def serialize(obj) -> dict | None:
     if not hasattr(obj, "get_config"):
         return getattr(obj, "__name__", repr(obj))
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+class Configurable:
+    """What initializers, regularizers and constraints share: a config that rebuilds the object
+    (``type(obj).from_config(obj.get_config())``) and a ``repr`` that shows it."""
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import EPSILON
-from ._registry import resolve, serialize  # noqa: F401
+from ._registry import Configurable, resolve, serialize  # noqa: F401
 
 __all__ = ["Constraint", "NonNeg", "UnitNorm", "MaxNorm", "MinMaxNorm", "get", "serialize"]
 
@@ -42,22 +42,11 @@ def _as_float(w):
     return w if np.issubdtype(w.dtype, np.floating) else w.astype(np.float64)
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class: ``constraint(w)`` returns the projected weight (a new array)."""
 
     def __call__(self, w):
         return w
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class NonNeg(Constraint):

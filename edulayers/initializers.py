@@ -49,7 +49,7 @@ import numbers
 import numpy as np
 
 from . import backend
-from ._registry import resolve, serialize  # noqa: F401  (serialize is part of the namespace)
+from ._registry import Configurable, resolve, serialize  # noqa: F401  (serialize is part of the namespace)
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
            "TruncatedNormal", "VarianceScaling", "GlorotNormal", "GlorotUniform", "HeNormal",
@@ -146,26 +146,15 @@ def _shape(shape, owner):
         raise ValueError(f"{owner}: shape must be a tuple of ints, got {shape!r}") from None
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``init(shape, dtype=None)`` returns a new array."""
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(shape, dtype)")
 
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
     def clone(self):
         """A new initializer with the same configuration."""
         return type(self).from_config(self.get_config())
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Initializer):

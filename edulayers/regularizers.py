@@ -30,7 +30,7 @@ import numbers
 import numpy as np
 
 from .backend import EPSILON
-from ._registry import resolve, serialize  # noqa: F401
+from ._registry import Configurable, resolve, serialize  # noqa: F401
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize"]
 
@@ -43,7 +43,7 @@ def _factor(value, name, owner):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``reg(w)`` is the penalty (a float), ``reg.gradient(w)`` its derivative."""
 
     def __call__(self, w) -> float:
@@ -51,17 +51,6 @@ class Regularizer:
 
     def gradient(self, w):
         return np.zeros_like(np.asarray(w))
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):
