@@ -124,10 +124,7 @@ class AlphaDropout(Layer):
         return dx
 
     # ---------------------------------------------------------------- shapes, config, explain
-    def compute_output_shape(self, input_shape):
-        if self.noise_shape is not None:
-            self.concrete_noise_shape(input_shape)
-        return tuple(input_shape)
+    compute_output_shape = Dropout.compute_output_shape    # checks noise_shape against the input
 
     @property
     def formula(self):
