@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-from ... import activations, constraints, initializers, regularizers
+from ... import activations, initializers
 from ...explain import Step
 from ..base import InputSpec, Layer
 
@@ -100,10 +100,8 @@ class Highway(Layer):
         self.init = initializers.get(init)
         self.transform_bias = float(transform_bias)
         self.activation = activations.get(activation)
-        self.W_regularizer = regularizers.get(W_regularizer)
-        self.b_regularizer = regularizers.get(b_regularizer)
-        self.W_constraint = constraints.get(W_constraint)
-        self.b_constraint = constraints.get(b_constraint)
+        self.set_weight_options(W_regularizer=W_regularizer, b_regularizer=b_regularizer,
+                                W_constraint=W_constraint, b_constraint=b_constraint)
         self.bias = bool(bias)
         self.input_dim = None if input_dim is None else int(input_dim)
         self.input_spec = InputSpec(ndim=2, description="(batch, input_dim)")
@@ -222,8 +220,4 @@ class Highway(Layer):
         return {**super().get_config(), "init": initializers.serialize(self.init),
                 "transform_bias": self.transform_bias,
                 "activation": activations.serialize(self.activation),
-                "W_regularizer": regularizers.serialize(self.W_regularizer),
-                "b_regularizer": regularizers.serialize(self.b_regularizer),
-                "W_constraint": constraints.serialize(self.W_constraint),
-                "b_constraint": constraints.serialize(self.b_constraint),
                 "bias": self.bias, "input_dim": self.input_dim}

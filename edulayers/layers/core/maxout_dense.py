@@ -25,7 +25,7 @@ import copy
 
 import numpy as np
 
-from ... import constraints, initializers, regularizers
+from ... import initializers
 from ...explain import Step
 from ..base import InputSpec, Layer
 
@@ -99,10 +99,8 @@ class MaxoutDense(Layer):
         self.output_dim = int(output_dim)
         self.nb_feature = int(nb_feature)
         self.init = initializers.get(init)
-        self.W_regularizer = regularizers.get(W_regularizer)
-        self.b_regularizer = regularizers.get(b_regularizer)
-        self.W_constraint = constraints.get(W_constraint)
-        self.b_constraint = constraints.get(b_constraint)
+        self.set_weight_options(W_regularizer=W_regularizer, b_regularizer=b_regularizer,
+                                W_constraint=W_constraint, b_constraint=b_constraint)
         self.bias = bool(bias)
         self.input_dim = None if input_dim is None else int(input_dim)
         self.fan_convention = fan_convention
@@ -211,9 +209,5 @@ class MaxoutDense(Layer):
     def get_config(self):
         return {**super().get_config(), "output_dim": self.output_dim,
                 "nb_feature": self.nb_feature, "init": initializers.serialize(self.init),
-                "W_regularizer": regularizers.serialize(self.W_regularizer),
-                "b_regularizer": regularizers.serialize(self.b_regularizer),
-                "W_constraint": constraints.serialize(self.W_constraint),
-                "b_constraint": constraints.serialize(self.b_constraint),
                 "bias": self.bias, "input_dim": self.input_dim,
                 "fan_convention": self.fan_convention}
