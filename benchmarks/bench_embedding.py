@@ -80,7 +80,7 @@ def rows(repeats: int = 15) -> list:
     if "torch" in medians:
         row["fast/torch"] = medians["fast"] / medians["torch"]
     ref = harness.interleaved_medians({"reference": harness.layer_step(layer, x[:1], dy[:1], path="reference")},
-                                      repeats=3, warmup=0)["reference"]
+                                      repeats=3, warmup=0, block=1)["reference"]
     row["reference s/sample"] = ref
     row["reference/fast per sample"] = ref / (medians["fast"] / BATCH)
     return [row]

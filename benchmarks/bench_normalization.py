@@ -78,7 +78,7 @@ def rows(repeats: int = 15) -> list:
     xs, dys = x[:1], dy[:1]
     ref = harness.interleaved_medians(
         {"reference": lambda: (layer.forward(xs, training=True, path="reference"), layer.backward(dys))},
-        repeats=3, warmup=0)["reference"]
+        repeats=3, warmup=0, block=1)["reference"]
     row["reference s/sample"] = ref
     row["reference/fast per sample"] = ref / (medians["fast"] / BATCH)
     return [row]

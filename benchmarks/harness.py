@@ -1,11 +1,18 @@
 """Side-by-side timing of forward+backward: edulayers fast path, its reference path, PyTorch CPU.
 
-Rules (the brief's): interleaved runs (each round times every contender once, so drift in
-machine load hits all of them alike), the median of the rounds, both libraries on the same
-number of threads, results as ratios. Nothing here asserts a time; the numbers are reported.
+Rules (the brief's): interleaved runs (each round times every contender, so drift in machine
+load hits all of them alike), the median, both libraries on the same number of threads, results
+as ratios. Nothing here asserts a time; the numbers are reported.
 
-The reference path is a loop a student reads, so it is timed on ``reference_batch`` samples
-(1 by default) and compared per sample.
+Each contender runs in a *block* of calls, and only the end of the block is timed. Why: both
+libraries keep their worker threads busy-waiting after a parallel region (OpenBLAS for about
+2**28 cycles, about 0.1 s; PyTorch's OpenMP for its spin count) so that the next call starts at
+once. Timed back to back on 2 cores, one library's spinning threads take a core the other needs,
+and which side suffers more depends on the order and on the machine's mood: ratios moved by 1.5x
+between runs. So each block first runs untimed calls for ``settle`` seconds (long enough for the
+other library's threads to stop spinning and park), then times ``block`` calls: what a user
+running that library alone sees. (Sleeping instead of settling does not work on these VMs: after
+an idle pause the first ~50 ms of work run up to 2x slower.)
 """
 from __future__ import annotations
 
@@ -49,17 +56,28 @@ def torch_step(module, x, dy):
     return step
 
 
-def interleaved_medians(steps: dict, repeats: int = 15, warmup: int = 2) -> dict:
-    """Median seconds per call for each named callable, timed in interleaved rounds."""
+def interleaved_medians(steps: dict, repeats: int = 15, warmup: int = 2, block: int = 4,
+                        settle: float = 0.12) -> dict:
+    """Median seconds per call for each named callable, timed in interleaved rounds.
+
+    A round gives every callable, in turn, untimed calls for ``settle`` seconds (so the other
+    contender's worker threads stop spinning) and then ``block`` timed calls. With one callable
+    there is nothing to settle from.
+    """
     for step in steps.values():
         for _ in range(warmup):
             step()
     times = {name: [] for name in steps}
     for _ in range(repeats):
         for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
+            if len(steps) > 1:
+                until = time.perf_counter() + settle
+                while time.perf_counter() < until:
+                    step()
+            for _ in range(block):
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
@@ -88,7 +106,8 @@ def compare(name, layer, x, torch_module=None, repeats=15, reference_batch=1, se
     if reference_batch:
         xs, dys = x[:reference_batch], dy[:reference_batch]
         ref = interleaved_medians({"reference": layer_step(layer, xs, dys, path="reference")},
-                                  repeats=reference_repeats, warmup=0)["reference"]
+                                  repeats=reference_repeats, warmup=0,
+                                  block=1)["reference"]
         row["reference s/sample"] = ref / reference_batch
         row["reference/fast per sample"] = (ref / reference_batch) / (medians["fast"] / x.shape[0])
     return row

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from edulayers.utils import conv_utils as cu
-from edulayers.utils.windows import (col2im, col2im_t, im2col, im2col_t, pad, window_output_shape,
-                                     window_view)
+from edulayers.utils.windows import (col2im, col2im_t, col2im_taps, im2col, im2col_t, pad,
+                                     window_output_shape, window_view)
 
 # (spatial, kernel, strides, dilation, pads)
 CASES = [
@@ -23,6 +23,8 @@ CASES = [
     ((9, 7), (2, 3), (1, 1), (2, 3), ((1, 0), (0, 0))),
     ((4, 5, 6), (2, 3, 2), (1, 2, 1), (1, 1, 1), ((0, 1), (1, 1), (0, 0))),
     ((6, 5, 7), (2, 2, 3), (1, 1, 1), (2, 1, 2), ((0, 0), (1, 0), (2, 2))),
+    ((11, 9), (3, 3), (2, 2), (1, 1), ((1, 2), (2, 1))),       # the transposed conv's phases
+    ((8, 7, 9), (3, 2, 4), (2, 3, 3), (1, 1, 1), ((2, 0), (0, 2), (1, 3))),
 ]
 
 
@@ -76,6 +78,30 @@ def test_col2im_can_start_from_a_bias(rng, channels):
     np.testing.assert_allclose(col2im(dcols, x_shape, (2, 3), 2, 1, pads, initial=bias), expected)
     np.testing.assert_allclose(col2im(dcols, x_shape, (2, 3), 2, 1, pads, initial=1.5),
                                expected - bias + 1.5)
+
+
+@pytest.mark.parametrize("initial", [None, 0.5, "bias"])
+@pytest.mark.parametrize("spatial,kernel,strides,dilation,pads", CASES)
+def test_col2im_taps_is_col2im_on_tap_major_columns(rng, spatial, kernel, strides, dilation, pads,
+                                                    initial):
+    x_shape = (2, *spatial, 5)
+    out = window_output_shape([n + b + a for n, (b, a) in zip(spatial, pads)], kernel, strides,
+                              dilation)
+    cols = rng.standard_normal((2, *out, int(np.prod(kernel)), 5))     # (batch, *out, K, C)
+    start = rng.standard_normal(5) if initial == "bias" else initial
+    expected = col2im(cols, x_shape, kernel, strides, dilation, pads, initial=start)
+    taps = np.moveaxis(cols, -2, 0).copy()                             # (K, batch, *out, C)
+    got = col2im_taps(taps, x_shape, kernel, strides, dilation, pads, initial=start)
+    assert got.flags.c_contiguous and got.shape == x_shape
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+
+
+def test_col2im_taps_says_what_shape_it_expected(rng):
+    with pytest.raises(ValueError, match=r"col2im_taps: columns of shape \(4, 1, 3, 3, 2\).*"
+                                         r"expected \(9, 1, 3, 3, 2\)"):
+        col2im_taps(rng.standard_normal((4, 1, 3, 3, 2)), (1, 5, 5, 2), 3)
+    with pytest.raises(ValueError, match="do not fit the padded shape"):
+        col2im_taps(rng.standard_normal((3, 1, 4, 2)), (1, 5, 2), 3, strides=2)
 
 
 def test_col2im_sums_overlaps_and_accepts_split_columns():

@@ -28,6 +28,12 @@ order of magnitude slower.)
 tap-major and split by channel group: the layout the fast convolution paths multiply with BLAS
 (with an optional row of ones that carries the bias). ``im2col`` is a view of it.
 
+**col2im_taps** is col2im for columns stored one kernel tap after another, ``(K, batch, *out,
+channels)``, the layout of a batched product ``x @ W_tap`` per tap (a transposed convolution's
+forward). With strides it adds by *phase* (sub-pixel decomposition): output positions with the
+same remainder mod the stride are gathered in one dense buffer, so each tap adds one contiguous
+block into one dense slice, and the phases are interleaved into the output once at the end.
+
 **window_view** gives the same windows without copying: a read-only strided view
 ``(batch, *out_spatial, *kernel_size, channels)`` of the padded input, for layers that reduce
 over each window (pooling) or read it once (locally connected).
@@ -39,8 +45,8 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["pad", "im2col", "col2im", "im2col_t", "col2im_t", "window_view", "window_output_shape",
-           "window_slices", "CHANNELS_LAST_MIN"]
+__all__ = ["pad", "im2col", "col2im", "im2col_t", "col2im_t", "col2im_taps", "window_view",
+           "window_output_shape", "window_slices", "CHANNELS_LAST_MIN"]
 
 
 def _per_axis(value, rank, name):
@@ -110,6 +116,13 @@ def _setup(x_shape, kernel_size, strides, dilation, pads):
             _per_axis(dilation, rank, "dilation"), _pads(pads, rank))
 
 
+def _check_windows_fit(name, out, padded, kernel_size, strides, dilation):
+    for n, k, s, d, o in zip(padded, kernel_size, strides, dilation, out):
+        if o < 1 or (o - 1) * s + d * (k - 1) + 1 > n:
+            raise ValueError(f"{name}: {tuple(out)} windows of kernel {kernel_size} (strides "
+                             f"{strides}, dilation {dilation}) do not fit the padded shape {padded}")
+
+
 def im2col_t(x, kernel_size, strides=1, dilation=1, pads=None, groups=1, ones_row=False):
     """The im2col matrix, transposed and stored tap-major: ``(groups, K*C_g [+1], N)``.
 
@@ -167,10 +180,7 @@ def col2im_t(dcols_t, x_shape, kernel_size, strides=1, dilation=1, pads=None, ou
     if out_spatial is None:
         out_spatial = window_output_shape(padded, kernel_size, strides, dilation)
     out = tuple(out_spatial)
-    for n, k, s, d, o in zip(padded, kernel_size, strides, dilation, out):
-        if o < 1 or (o - 1) * s + d * (k - 1) + 1 > n:
-            raise ValueError(f"col2im: {out} windows of kernel {kernel_size} (strides {strides}, "
-                             f"dilation {dilation}) do not fit the padded shape {padded}")
+    _check_windows_fit("col2im", out, padded, kernel_size, strides, dilation)
     expected = (groups, int(np.prod(kernel_size)) * channels // groups, batch * int(np.prod(out)))
     if channels % groups or dcols_t.shape != expected:
         raise ValueError(f"col2im: columns of shape {dcols_t.shape} do not match kernel "
@@ -189,6 +199,59 @@ def col2im_t(dcols_t, x_shape, kernel_size, strides=1, dilation=1, pads=None, ou
     dxp = dxp.reshape(channels, batch, *padded)
     interior = tuple(slice(b, b + n) for (b, _), n in zip(pads, x_shape[1:-1]))
     return np.ascontiguousarray(np.moveaxis(dxp[(slice(None), slice(None)) + interior], 0, -1))
+
+
+def col2im_taps(taps, x_shape, kernel_size, strides=1, dilation=1, pads=None, initial=None):
+    r"""The adjoint of im2col for tap-major columns: ``taps[t]`` is ``(batch, *out, C)``, tap ``t``
+    (in ``itertools.product`` order of the kernel offsets) of every window.
+
+    Tap :math:`a` of window :math:`p` lands on padded position :math:`ps + ad`. Write
+    :math:`ad = qs + r` with :math:`0 \le r < s`: it lands on :math:`(p + q)s + r`, so every tap
+    with the same *phase* :math:`r` adds into the dense grid of positions :math:`\equiv r \pmod s`,
+    at the shift :math:`q`. Each phase grid is a buffer of its own; each tap adds one contiguous
+    ``(batch, *out, C)`` block into one dense slice of it (instead of a slice strided by ``s``
+    whose contiguous runs are only ``C`` long); at the end each phase is copied to its strided
+    place in the output, cropping the padding on the way. With stride 1 there is one phase and
+    the buffer is the padded output itself. ``initial`` (scalar or ``(C,)``, e.g. a bias) is where
+    the sums start. Returns a C-contiguous array of shape ``x_shape``.
+    """
+    x_shape = tuple(x_shape)
+    rank, kernel_size, strides, dilation, pads = _setup(x_shape, kernel_size, strides, dilation, pads)
+    taps = np.asarray(taps)
+    batch, channels = x_shape[0], x_shape[-1]
+    out = tuple(taps.shape[2:2 + rank])
+    expected = (int(np.prod(kernel_size)), batch, *out, channels)
+    if taps.shape != expected:
+        raise ValueError(f"col2im_taps: columns of shape {taps.shape} do not match kernel "
+                         f"{kernel_size}, batch {batch} and {channels} channels (expected "
+                         f"{expected})")
+    padded = tuple(n + b + a for n, (b, a) in zip(x_shape[1:-1], pads))
+    _check_windows_fit("col2im_taps", out, padded, kernel_size, strides, dilation)
+    grid = tuple(-(-n // s) for n, s in zip(padded, strides))          # positions per phase
+    phases = np.zeros((*strides, batch, *grid, channels), dtype=taps.dtype)
+    if initial is not None:
+        phases[...] = initial
+    every = (slice(None),)
+    for t, offset in enumerate(itertools.product(*(range(k) for k in kernel_size))):
+        phase = tuple(a * d % s for a, d, s in zip(offset, dilation, strides))
+        shift = tuple(a * d // s for a, d, s in zip(offset, dilation, strides))
+        target = phases[phase + every + tuple(slice(q, q + o) for q, o in zip(shift, out))]
+        np.add(target, taps[t], out=target)
+    if all(s == 1 for s in strides):       # one phase: the padded output; crop the padding
+        crop = tuple(slice(b, b + n) for (b, _), n in zip(pads, x_shape[1:-1]))
+        return np.ascontiguousarray(phases[(0,) * rank + every + crop])
+    result = np.empty(x_shape, dtype=taps.dtype)
+    for phase in itertools.product(*(range(s) for s in strides)):
+        # unpadded positions i with i + before = q s + r: i = first, first + s, ...
+        firsts = [(r - b) % s for r, (b, _), s in zip(phase, pads, strides)]
+        if any(f >= n for f, n in zip(firsts, x_shape[1:-1])):
+            continue                                                     # the crop removed them
+        dest = every + tuple(slice(f, None, s) for f, s in zip(firsts, strides))
+        counts = result[dest].shape[1:-1]
+        src = every + tuple(slice((f + b) // s, (f + b) // s + c)
+                            for f, (b, _), s, c in zip(firsts, pads, strides, counts))
+        result[dest] = phases[phase][src]
+    return result
 
 
 #: From this many channels on, im2col/col2im copy channels-last slices directly (each tap moves
@@ -242,10 +305,7 @@ def col2im(dcols, x_shape, kernel_size, strides=1, dilation=1, pads=None, initia
         return col2im_t(dcols_t, x_shape, kernel_size, strides, dilation, pads, out_spatial=out,
                         initial=initial)
     padded = tuple(n + b + a for n, (b, a) in zip(x_shape[1:-1], pads))
-    for n, k, s, d, o in zip(padded, kernel_size, strides, dilation, out):
-        if o < 1 or (o - 1) * s + d * (k - 1) + 1 > n:
-            raise ValueError(f"col2im: {out} windows of kernel {kernel_size} (strides {strides}, "
-                             f"dilation {dilation}) do not fit the padded shape {padded}")
+    _check_windows_fit("col2im", out, padded, kernel_size, strides, dilation)
     if dcols.size != batch * int(np.prod(out)) * int(np.prod(kernel_size)) * channels:
         raise ValueError(f"col2im: columns of shape {dcols.shape} do not match kernel "
                          f"{kernel_size} and {channels} channels")

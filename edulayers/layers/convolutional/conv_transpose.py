@@ -15,7 +15,8 @@ Overlapping windows add up. The output length is Keras 3's (``deconv_output_leng
 crop is that convolution's padding (TensorFlow's ``same`` rule on the output length), exactly as
 TensorFlow's ``conv2d_transpose`` (the input gradient of ``conv2d``) defines it.
 
-Fast path: the forward is a convolution's backward, ``z = col2im(x W^T)``; the backward is a
+Fast path: the forward is a convolution's backward, ``z = col2im(x W^T)``, taken tap by tap
+(``windows.col2im_taps``, which adds strided outputs phase by phase); the backward is a
 convolution's forward, ``dx = im2col(delta) W`` and ``dW = im2col(delta)^T x``.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
-from ...utils.windows import CHANNELS_LAST_MIN, col2im, im2col, pad
+from ...utils.windows import col2im_taps, im2col, pad
 from .._legacy import convert_keras1, keras1_arguments
 from ..base import InputSpec, Layer
 from .conv import _AXIS, _INDEX, _SPATIAL_NAMES, _TAP, _act_name, _contiguous, set_conv_arguments
@@ -131,14 +132,15 @@ class ConvTranspose(Layer):
         x = conv_utils.to_channels_last(x, self.data_format)
         out, pads = self._geometry(x.shape[1:-1])
         x2 = x.reshape(-1, x.shape[-1])                                    # (N_in, C_in)
-        w = self.kernel.reshape(-1, x.shape[-1])                           # (K*F, C_in)
-        # The trick: x W^T puts every input position's weighted kernel copy in one row, and
-        # col2im adds the overlapping copies into the output in K strided slices. (With few
-        # filters, the tap-major product (W x^T)^T is the layout col2im handles fastest.)
-        cols = (w @ x2.T).T if self.filters < CHANNELS_LAST_MIN else x2 @ w.T   # (N_in, K*F)
-        z = col2im(cols.reshape(*x.shape[:-1], -1), (x.shape[0], *out, self.filters),
-                   self.kernel_size, self.strides, self.dilation_rate, pads,
-                   initial=self.bias if self.use_bias else None)      # the sums start at b
+        # The trick: x W_a^T, one product per kernel tap a (a batched matmul), is every input
+        # position's contribution through that tap, a contiguous (N_in, F) block; col2im_taps
+        # adds the K blocks into the output where their windows lie (overlaps sum).
+        w_taps = self.kernel.reshape(-1, self.filters, x.shape[-1]).transpose(0, 2, 1)  # (K, C_in, F)
+        taps = np.matmul(x2, w_taps)                                       # (K, N_in, F)
+        z = col2im_taps(taps.reshape(-1, *x.shape[:-1], self.filters),
+                        (x.shape[0], *out, self.filters), self.kernel_size, self.strides,
+                        self.dilation_rate, pads,
+                        initial=self.bias if self.use_bias else None)      # the sums start at b
         y = _contiguous(conv_utils.from_channels_last(self.activation(z), self.data_format))
         self.cache = (x2, x.shape, pads, z, y)
         return y
