@@ -13,17 +13,41 @@ between runs. So each block first runs untimed calls for ``settle`` seconds (lon
 other library's threads to stop spinning and park), then times ``block`` calls: what a user
 running that library alone sees. (Sleeping instead of settling does not work on these VMs: after
 an idle pause the first ~50 ms of work run up to 2x slower.)
+
+The two libraries also share one ``malloc``. Once PyTorch has run in the process, glibc's
+adaptive thresholds start giving large NumPy temporaries back to the system on every ``free``
+and mapping them again on the next call: a Conv2DTranspose step went from 0-30 to 550 page
+faults and took twice as long as in a process without PyTorch. :func:`pin_malloc` fixes the
+thresholds (``mallopt``) so that neither library pays for the other's allocation pattern.
 """
 from __future__ import annotations
 
 import os
 
 THREADS = int(os.environ.get("EDULAYERS_BENCH_THREADS", "2"))
+#: Seconds each contender runs untimed before its timed calls (0: plain back-to-back rounds).
+SETTLE = float(os.environ.get("EDULAYERS_BENCH_SETTLE", "0.12"))
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, str(THREADS))
 
+import ctypes  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
+
+
+def pin_malloc(mmap_threshold: int = 32 << 20, trim_threshold: int = 512 << 20) -> bool:
+    """Fix glibc's mmap and trim thresholds (their adaptive defaults hand large blocks back to
+    the system and fault them in again). Returns False where there is no glibc ``mallopt``."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:                                    # pragma: no cover (not glibc)
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3        # from <malloc.h>
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)
+                and libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
+
+
+MALLOC_PINNED = pin_malloc()
 
 import numpy as np  # noqa: E402
 
@@ -57,20 +81,23 @@ def torch_step(module, x, dy):
 
 
 def interleaved_medians(steps: dict, repeats: int = 15, warmup: int = 2, block: int = 4,
-                        settle: float = 0.12) -> dict:
+                        settle: float | None = None) -> dict:
     """Median seconds per call for each named callable, timed in interleaved rounds.
 
     A round gives every callable, in turn, untimed calls for ``settle`` seconds (so the other
     contender's worker threads stop spinning) and then ``block`` timed calls. With one callable
-    there is nothing to settle from.
+    there is nothing to settle from. ``settle`` defaults to ``SETTLE``; with ``settle=0`` each
+    round times one call per contender, back to back.
     """
+    settle = SETTLE if settle is None else settle
+    block = block if settle > 0 else 1
     for step in steps.values():
         for _ in range(warmup):
             step()
     times = {name: [] for name in steps}
     for _ in range(repeats):
         for name, step in steps.items():
-            if len(steps) > 1:
+            if len(steps) > 1 and settle > 0:
                 until = time.perf_counter() + settle
                 while time.perf_counter() < until:
                     step()

@@ -123,6 +123,16 @@ def _check_windows_fit(name, out, padded, kernel_size, strides, dilation):
                              f"{strides}, dilation {dilation}) do not fit the padded shape {padded}")
 
 
+def _accumulator(shape, dtype, initial):
+    """The array sums are added into: zeros, or ``initial`` (scalar, or one value per channel,
+    the last axis) everywhere."""
+    if initial is None:
+        return np.zeros(shape, dtype=dtype)
+    acc = np.empty(shape, dtype=dtype)
+    acc[...] = initial
+    return acc
+
+
 def im2col_t(x, kernel_size, strides=1, dilation=1, pads=None, groups=1, ones_row=False):
     """The im2col matrix, transposed and stored tap-major: ``(groups, K*C_g [+1], N)``.
 
@@ -228,9 +238,7 @@ def col2im_taps(taps, x_shape, kernel_size, strides=1, dilation=1, pads=None, in
     padded = tuple(n + b + a for n, (b, a) in zip(x_shape[1:-1], pads))
     _check_windows_fit("col2im_taps", out, padded, kernel_size, strides, dilation)
     grid = tuple(-(-n // s) for n, s in zip(padded, strides))          # positions per phase
-    phases = np.zeros((*strides, batch, *grid, channels), dtype=taps.dtype)
-    if initial is not None:
-        phases[...] = initial
+    phases = _accumulator((*strides, batch, *grid, channels), taps.dtype, initial)
     every = (slice(None),)
     for t, offset in enumerate(itertools.product(*(range(k) for k in kernel_size))):
         phase = tuple(a * d % s for a, d, s in zip(offset, dilation, strides))
@@ -310,11 +318,7 @@ def col2im(dcols, x_shape, kernel_size, strides=1, dilation=1, pads=None, initia
         raise ValueError(f"col2im: columns of shape {dcols.shape} do not match kernel "
                          f"{kernel_size} and {channels} channels")
     dcols = dcols.reshape(batch, *out, *kernel_size, channels)
-    if initial is None:
-        dxp = np.zeros((batch, *padded, channels), dtype=dcols.dtype)
-    else:
-        dxp = np.empty((batch, *padded, channels), dtype=dcols.dtype)
-        dxp[...] = initial
+    dxp = _accumulator((batch, *padded, channels), dcols.dtype, initial)
     taps = (slice(None),) * (1 + rank)
     # One iteration per kernel tap: add that tap of every window back into a strided slice.
     # Windows that overlap hit the same positions in different iterations, so they sum.
