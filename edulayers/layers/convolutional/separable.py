@@ -24,7 +24,7 @@ from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
 from .._legacy import keras1_arguments
-from .depthwise import _DepthwiseBase, column_sum
+from .depthwise import _DepthwiseBase, add_bias, column_sum
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
 
@@ -102,7 +102,7 @@ class _SeparableConv(_DepthwiseBase):
         rows = int(np.prod(d.shape[:-1]))
         z_last = (d.reshape(rows, -1) @ self.pointwise_kernel.reshape(-1, self.filters))
         if self.use_bias:
-            z_last += self.bias
+            add_bias(z_last, self.bias)
         return self._finish(x_last, xp, geometry, d, z_last.reshape(*d.shape[:-1], self.filters))
 
     def _finish(self, x_last, xp, geometry, d, z_last):
@@ -118,7 +118,8 @@ class _SeparableConv(_DepthwiseBase):
         rows = int(np.prod(dz.shape[:-1]))
         dz2, d2 = dz.reshape(rows, self.filters), d.reshape(rows, -1)
         pointwise = self.pointwise_kernel.reshape(-1, self.filters)
-        self.grads["pointwise_kernel"] = (d2.T @ dz2).reshape(self.pointwise_kernel.shape)
+        # (delta^T d)^T: BLAS runs the long sum over positions faster this way round
+        self.grads["pointwise_kernel"] = (dz2.T @ d2).T.reshape(self.pointwise_kernel.shape)
         if self.use_bias:
             self.grads["bias"] = column_sum(dz2)
         dd = (dz2 @ pointwise.T).reshape(d.shape)
