@@ -86,6 +86,48 @@ def test_separable_is_depthwise_then_pointwise(rng):
     np.testing.assert_allclose(y, dw(x) @ pointwise, rtol=1e-12)
 
 
+# the two fast depthwise stages: taps on strided slices (any stride) and on the flat grid (stride 1)
+@pytest.mark.parametrize("spatial,kernel,dilation,pads,multiplier", [
+    ((7,), (3,), (1,), ((1, 1),), 1),
+    ((9,), (2,), (3,), ((0, 2),), 2),
+    ((6, 5), (3, 3), (1, 1), ((1, 1), (1, 1)), 1),
+    ((7, 8), (2, 3), (2, 1), ((1, 0), (0, 2)), 3),
+])
+def test_flat_grid_stage_matches_strided_taps(rng, spatial, kernel, dilation, pads, multiplier):
+    from edulayers.layers.convolutional.depthwise import (depthwise_grid, depthwise_grid_backward,
+                                                          depthwise_taps, depthwise_taps_backward,
+                                                          flat_grid)
+    from edulayers.utils.windows import pad
+    x = rng.standard_normal((2, *spatial, 4))
+    weights = rng.standard_normal((*kernel, 4, multiplier))
+    xp = pad(x, pads)
+    out = tuple(n + b + a - d * (k - 1) for n, (b, a), k, d in zip(spatial, pads, kernel, dilation))
+    expected = depthwise_taps(xp, weights, out, (1,) * len(spatial), dilation)
+    flat, grid = flat_grid(x, pads, kernel, dilation)
+    assert grid["out"] == out
+    got = depthwise_grid(flat, grid, weights)
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+    dz = rng.standard_normal(expected.shape)
+    dxp, dkernel = depthwise_taps_backward(dz, xp, weights, out, (1,) * len(spatial), dilation)
+    dflat, dkernel_grid = depthwise_grid_backward(dz, flat, grid, weights)
+    size = int(np.prod(grid["padded"]))
+    np.testing.assert_allclose(dflat[:, :size].reshape(xp.shape), dxp, rtol=1e-12, atol=1e-12)
+    assert not dflat[:, size:].any()                    # nothing lands in the tail
+    np.testing.assert_allclose(dkernel_grid, dkernel, rtol=1e-12, atol=1e-12)
+
+
+def test_add_bias_adds_along_the_channel_axis(rng):
+    from edulayers.layers.convolutional.depthwise import add_bias
+    bias = rng.standard_normal(5)
+    for rows in (7, 256, 384):                          # no fold, and folds of 128
+        z = rng.standard_normal((rows, 5))
+        expected = z + bias
+        assert add_bias(z, bias) is z                   # in place on a contiguous array
+        np.testing.assert_array_equal(z, expected)
+    strided = rng.standard_normal((6, 10))[:, ::2]
+    np.testing.assert_array_equal(add_bias(strided, bias), strided + bias)
+
+
 def test_explain():
     ex = L.SeparableConv2D(32, 3, padding="same", input_shape=(32, 32, 16)).explain()
     assert ex.param_formula == "(3*3)*16*1 + (16*1)*32 + 32"
