@@ -18,8 +18,10 @@ Backward, with :math:`\delta = \partial L/\partial z` the gradient through the a
            \frac{\partial L}{\partial x_{n,p,q,c}} = \sum_{\text{windows and taps that read } (p, q)}
            \sum_m K_{a,b,c,m}\, \delta_{n,i,j,cM+m}
 
-The module-level functions :func:`depthwise_taps` and :func:`depthwise_taps_backward` are the
-fast depthwise stage, shared with SeparableConv1D/2D (which follow it with a 1x1 convolution).
+The module-level functions are the fast depthwise stage, shared with SeparableConv1D/2D (which
+follow it with a 1x1 convolution): :func:`depthwise_grid` and :func:`depthwise_grid_backward`
+for stride 1 (every tap a contiguous block of the flattened padded input, see :func:`flat_grid`),
+:func:`depthwise_taps` and :func:`depthwise_taps_backward` for any stride (strided slices).
 """
 from __future__ import annotations
 
