@@ -69,17 +69,12 @@ def reset_names() -> None:
     _name_counts.clear()
 
 
-def normalize_tuple(value, n: int, name: str, owner: str) -> tuple:
-    """``3 -> (3, 3)`` for an ``n``-D layer; a tuple of the wrong length is an error."""
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * n
-    try:
-        value = tuple(int(v) for v in value)
-    except TypeError:
-        raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
-    if len(value) != n:
-        raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    return value
+def positive_int(value, name: str, owner: str) -> int:
+    """``value`` as an ``int`` if it is a positive integer (``True`` is not); else a ValueError
+    that names the layer, the argument and what it got (for ``units``, ``filters``, ...)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 @dataclass

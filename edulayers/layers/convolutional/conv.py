@@ -36,7 +36,7 @@ from ...explain import Step
 from ...utils import conv_utils
 from ...utils.windows import col2im_t, im2col_t, pad
 from .._legacy import convert_keras1, keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 
 # The base class Conv is importable from this module (Keras does not export BaseConv either).
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D",
@@ -120,8 +120,7 @@ class Conv(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner, rank = self._label, self.rank
-        if not isinstance(filters, (int, np.integer)) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{owner}: filters must be a positive int, got {filters!r}")
+        positive_int(filters, "filters", owner)
         if not isinstance(groups, (int, np.integer)) or groups <= 0:
             raise ValueError(f"{owner}: groups must be a positive int, got {groups!r}")
         if filters % groups:

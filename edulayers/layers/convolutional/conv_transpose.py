@@ -30,7 +30,7 @@ from ...explain import Step
 from ...utils import conv_utils
 from ...utils.windows import col2im_taps, im2col, pad
 from .._legacy import convert_keras1, keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 from .conv import _AXIS, _INDEX, _SPATIAL_NAMES, _TAP, _act_name, _contiguous, set_conv_arguments
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
@@ -78,9 +78,7 @@ class ConvTranspose(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner, rank = self._label, self.rank
-        if not isinstance(filters, (int, np.integer)) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{owner}: filters must be a positive int, got {filters!r}")
-        self.filters = int(filters)
+        self.filters = positive_int(filters, "filters", owner)
         set_conv_arguments(self, kernel_size, strides, padding, ("valid", "same"), data_format,
                            dilation_rate, activation, use_bias, kernel_initializer=kernel_initializer,
                            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,

@@ -35,7 +35,7 @@ from ...explain import Step
 from ...utils import conv_utils
 from ...utils.windows import pad, window_slices
 from .._legacy import keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 
@@ -239,10 +239,7 @@ class _DepthwiseBase(Layer):
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, self.rank, "dilation_rate", owner)
         self.padding = conv_utils.normalize_padding(padding, owner)
         self.data_format = conv_utils.normalize_data_format(data_format, owner)
-        if (isinstance(depth_multiplier, bool) or not isinstance(depth_multiplier, (int, np.integer))
-                or depth_multiplier <= 0):
-            raise ValueError(f"{owner}: depth_multiplier must be a positive int, got {depth_multiplier!r}")
-        self.depth_multiplier = int(depth_multiplier)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", owner)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.set_weight_options(depthwise_initializer=depthwise_initializer,

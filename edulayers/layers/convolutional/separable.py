@@ -24,6 +24,7 @@ from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
 from .._legacy import keras1_arguments
+from ..base import positive_int
 from .depthwise import _DepthwiseBase, add_bias, column_sum
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
@@ -37,9 +38,7 @@ class _SeparableConv(_DepthwiseBase):
     def _setup_separable(self, filters, pointwise_initializer, pointwise_regularizer,
                          pointwise_constraint):
         owner = type(self).__name__
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"{owner}: filters must be a positive int, got {filters!r}")
-        self.filters = int(filters)
+        self.filters = positive_int(filters, "filters", owner)
         self.set_weight_options(pointwise_initializer=pointwise_initializer,
                                 pointwise_regularizer=pointwise_regularizer,
                                 pointwise_constraint=pointwise_constraint)

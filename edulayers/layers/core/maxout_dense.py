@@ -27,7 +27,7 @@ import numpy as np
 
 from ... import initializers
 from ...explain import Step
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 
 __all__ = ["MaxoutDense"]
 
@@ -87,8 +87,7 @@ class MaxoutDense(Layer):
         super().__init__(activity_regularizer=activity_regularizer, weights=weights,
                          input_dim=input_dim, **kwargs)
         for arg, value in (("output_dim", output_dim), ("nb_feature", nb_feature)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"MaxoutDense: {arg} must be a positive int, got {value!r}")
+            positive_int(value, arg, "MaxoutDense")
         if input_dim is not None and (not isinstance(input_dim, (int, np.integer)) or input_dim <= 0):
             raise ValueError(f"MaxoutDense: input_dim must be a positive int, got {input_dim!r}")
         if not isinstance(bias, (bool, np.bool_)):

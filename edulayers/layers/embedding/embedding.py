@@ -23,7 +23,7 @@ import numpy as np
 
 from ... import backend
 from ...explain import Step
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 
 __all__ = ["Embedding"]
 
@@ -80,8 +80,7 @@ class Embedding(Layer):
         embeddings_regularizer = legacy.get("embeddings_regularizer", embeddings_regularizer)
         embeddings_constraint = legacy.get("embeddings_constraint", embeddings_constraint)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Embedding: {arg} must be a positive int, got {value!r}")
+            positive_int(value, arg, "Embedding")
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"Embedding: dropout must be in [0, 1), got {dropout!r}")
         self.input_length = _normalize_input_length(input_length)

@@ -51,7 +51,7 @@ from ...utils.conv_utils import (axes_description, conv_output_spatial_shape, fr
                                  to_channels_last)
 from ...utils.windows import col2im, window_view
 from .._legacy import keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
@@ -89,9 +89,7 @@ class _LocallyConnected(Layer):
                  implementation=1, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         owner = type(self).__name__
-        if not isinstance(filters, (int, np.integer)) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{owner}: filters must be a positive int, got {filters!r}")
-        self.filters = int(filters)
+        self.filters = positive_int(filters, "filters", owner)
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, self.rank, "strides", owner)
         if not isinstance(padding, str) or padding.lower() != "valid":

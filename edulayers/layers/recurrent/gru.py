@@ -42,7 +42,7 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import InputSpec
+from ..base import InputSpec, positive_int
 from .base_rnn import CellRNN, RNNCell
 
 __all__ = ["GRU", "GRUCell"]
@@ -178,8 +178,7 @@ def _tex_name(activation, symbols):
 
 
 def _check_arguments(owner, units, dropout, recurrent_dropout):
-    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-        raise ValueError(f"{owner}: units must be a positive int, got {units!r}")
+    positive_int(units, "units", owner)
     for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
                 or not 0 <= rate <= 1:

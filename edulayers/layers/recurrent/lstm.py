@@ -40,8 +40,9 @@ import numpy as np
 from ... import activations, initializers
 from ...explain import Step
 from .._legacy import keras1_arguments
+from ..base import positive_int
 from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
-from .simple_rnn import _rate, _units
+from .simple_rnn import _rate
 
 __all__ = ["LSTMCell", "LSTM"]
 
@@ -84,7 +85,7 @@ class LSTMCell(RNNCell):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  seed=None, implementation=2, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.units = _units(self._label, units)
+        self.units = positive_int(units, "units", self._label)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)

@@ -24,6 +24,7 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
+from ..base import positive_int
 from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
 
 __all__ = ["SimpleRNNCell", "SimpleRNN"]
@@ -33,12 +34,6 @@ def _rate(owner, name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{owner}: {name} must be a float between 0 and 1, got {value!r}")
     return min(1.0, max(0.0, float(value)))      # Keras 3 clips the rate into [0, 1]
-
-
-def _units(owner, units):
-    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-        raise ValueError(f"{owner}: units must be a positive int, got {units!r}")
-    return int(units)
 
 
 class SimpleRNNCell(RNNCell):
@@ -66,7 +61,7 @@ class SimpleRNNCell(RNNCell):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.units = _units(self._label, units)
+        self.units = positive_int(units, "units", self._label)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.dropout = _rate(self._label, "dropout", dropout)
