@@ -104,15 +104,14 @@ def test_flat_grid_stage_matches_strided_taps(rng, spatial, kernel, dilation, pa
     out = tuple(n + b + a - d * (k - 1) for n, (b, a), k, d in zip(spatial, pads, kernel, dilation))
     expected = depthwise_taps(xp, weights, out, (1,) * len(spatial), dilation)
     flat, grid = flat_grid(x, pads, kernel, dilation)
-    assert grid["out"] == out
+    assert grid.out == out
     got = depthwise_grid(flat, grid, weights)
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
     dz = rng.standard_normal(expected.shape)
     dxp, dkernel = depthwise_taps_backward(dz, xp, weights, out, (1,) * len(spatial), dilation)
     dflat, dkernel_grid = depthwise_grid_backward(dz, flat, grid, weights)
-    size = int(np.prod(grid["padded"]))
-    np.testing.assert_allclose(dflat[:, :size].reshape(xp.shape), dxp, rtol=1e-12, atol=1e-12)
-    assert not dflat[:, size:].any()                    # nothing lands in the tail
+    np.testing.assert_allclose(grid.padded_view(dflat), dxp, rtol=1e-12, atol=1e-12)
+    assert not dflat[:, grid.size:].any()               # nothing lands in the tail
     np.testing.assert_allclose(dkernel_grid, dkernel, rtol=1e-12, atol=1e-12)
 
 

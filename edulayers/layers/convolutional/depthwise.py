@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -142,25 +143,49 @@ def depthwise_taps_backward(dz, xp, kernel, out_spatial, strides, dilation):
 # one contiguous block of the flat input, shifted by ``a*Wp + b``. (The same holds for any rank:
 # every axis but the first is kept at its padded length.)
 
+class Grid(NamedTuple):
+    """Where things are on the flat grid of :func:`flat_grid`.
+
+    ``padded``: the padded spatial shape; ``out``: the stride-1 output shape; ``size``:
+    ``prod(padded)``; ``length``: the grid's length ``L = out_1 * padded_2 * ... * padded_r``;
+    ``taps``: ``(offset, start)`` per kernel tap, ``start`` being where its block begins in the
+    flat input.
+    """
+    padded: tuple
+    out: tuple
+    size: int
+    length: int
+    taps: list
+
+    def padded_view(self, flat):
+        """The ``(batch, *padded, C)`` image inside a flat ``(batch, size + tail, C)`` buffer."""
+        return flat[:, :self.size].reshape(flat.shape[0], *self.padded, flat.shape[-1])
+
+    def outputs(self, on_grid):
+        """The real outputs of a ``(batch, L, C)`` grid array, without the padded-width columns:
+        a ``(batch, *out, C)`` view (assignable)."""
+        rows = on_grid.reshape(on_grid.shape[0], self.out[0], *self.padded[1:], on_grid.shape[-1])
+        return rows[(slice(None), slice(None)) + tuple(slice(0, o) for o in self.out[1:])]
+
+
 def flat_grid(x, pads, kernel_size, dilation):
     """Zero-pad ``x`` (batch, *spatial, C) into a flat ``(batch, P + tail, C)`` buffer, where
     ``P = prod(padded)`` and the ``tail`` of zeros lets the last tap's block run past the end.
 
-    Returns ``(flat, grid)``: ``grid`` holds ``padded``, ``out`` (stride-1 output shape), the
-    grid length ``L = out_1 * padded_2 * ... * padded_r`` and each tap's offset in the flat input.
+    Returns ``(flat, grid)`` (a :class:`Grid`).
     """
     padded = tuple(n + b + a for n, (b, a) in zip(x.shape[1:-1], pads))
     out = tuple(n - d * (k - 1) for n, k, d in zip(padded, kernel_size, dilation))
     steps = [int(np.prod(padded[i + 1:])) for i in range(len(padded))]     # flat stride per axis
-    offsets = [sum(a * d * st for a, d, st in zip(offset, dilation, steps))
-               for offset in itertools.product(*(range(k) for k in kernel_size))]
-    length = out[0] * steps[0]
-    tail = max(offsets) + length - int(np.prod(padded))
-    flat = np.zeros((x.shape[0], int(np.prod(padded)) + tail, x.shape[-1]), dtype=x.dtype)
+    taps = [(offset, sum(a * d * st for a, d, st in zip(offset, dilation, steps)))
+            for offset in itertools.product(*(range(k) for k in kernel_size))]
+    size, length = steps[0] * padded[0], out[0] * steps[0]
+    grid = Grid(padded, out, size, length, taps)
+    tail = max(start for _, start in taps) + length - size
+    flat = np.zeros((x.shape[0], size + tail, x.shape[-1]), dtype=x.dtype)
     interior = tuple(slice(b, b + n) for (b, _), n in zip(pads, x.shape[1:-1]))
-    flat[:, :int(np.prod(padded))].reshape(x.shape[0], *padded, x.shape[-1])[
-        (slice(None),) + interior] = x
-    return flat, {"padded": padded, "out": out, "length": length, "offsets": offsets}
+    grid.padded_view(flat)[(slice(None),) + interior] = x
+    return flat, grid
 
 
 def _plane(weights, length):
@@ -170,22 +195,14 @@ def _plane(weights, length):
     return np.ascontiguousarray(np.broadcast_to(weights, (length, weights.shape[0])))
 
 
-def _grid_interior(grid):
-    """The index of the real outputs in a ``(batch, out_1, *padded[1:], C)`` grid."""
-    return (slice(None), slice(None)) + tuple(slice(0, o) for o in grid["out"][1:])
-
-
 def depthwise_grid(flat, grid, kernel):
     """:func:`depthwise_taps` for stride 1 on the flat grid: ``(batch, *out, C, M)``."""
-    batch, channels = flat.shape[0], flat.shape[-1]
-    length, offsets = grid["length"], grid["offsets"]
-    shape = (batch, grid["out"][0], *grid["padded"][1:], channels)
-    result = np.empty((batch, *grid["out"], channels, kernel.shape[-1]), dtype=flat.dtype)
+    batch, channels, length = flat.shape[0], flat.shape[-1], grid.length
+    result = np.empty((batch, *grid.out, channels, kernel.shape[-1]), dtype=flat.dtype)
     acc = np.empty((batch, length, channels), dtype=flat.dtype)
     tmp = np.empty_like(acc)
     for m in range(kernel.shape[-1]):
-        taps = itertools.product(*(range(k) for k in kernel.shape[:-2]))
-        for t, (offset, start) in enumerate(zip(taps, offsets)):
+        for t, (offset, start) in enumerate(grid.taps):
             patch = flat[:, start:start + length]                      # one contiguous block
             plane = _plane(kernel[offset][:, m], length)
             if t == 0:
@@ -193,7 +210,7 @@ def depthwise_grid(flat, grid, kernel):
             else:
                 np.multiply(patch, plane, out=tmp)
                 acc += tmp
-        result[..., m] = acc.reshape(shape)[_grid_interior(grid)]    # drop the padded-width columns
+        result[..., m] = grid.outputs(acc)                             # drop the padded-width columns
     return result
 
 
@@ -203,17 +220,14 @@ def depthwise_grid_backward(dz, flat, grid, kernel):
     ``dz`` is first placed on the grid with zeros in the padded-width columns, so those columns
     add nothing to either gradient; then every tap is contiguous again.
     """
-    batch, channels = flat.shape[0], flat.shape[-1]
-    length, offsets = grid["length"], grid["offsets"]
-    shape = (batch, grid["out"][0], *grid["padded"][1:], channels)
+    batch, channels, length = flat.shape[0], flat.shape[-1], grid.length
     dflat = np.zeros(flat.shape, dtype=dz.dtype)
     dkernel = np.zeros(kernel.shape, dtype=dz.dtype)
     dz_grid = np.zeros((batch, length, channels), dtype=dz.dtype)
     tmp = np.empty_like(dz_grid)
     for m in range(kernel.shape[-1]):
-        dz_grid.reshape(shape)[_grid_interior(grid)] = dz[..., m]
-        taps = itertools.product(*(range(k) for k in kernel.shape[:-2]))
-        for offset, start in zip(taps, offsets):
+        grid.outputs(dz_grid)[...] = dz[..., m]
+        for offset, start in grid.taps:
             np.multiply(flat[:, start:start + length], dz_grid, out=tmp)
             dkernel[offset][:, m] = column_sum(tmp.reshape(-1, channels))
             np.multiply(dz_grid, _plane(kernel[offset][:, m], length), out=tmp)
@@ -310,8 +324,7 @@ class _DepthwiseBase(Layer):
                                                    self.dilation_rate)
         else:
             dflat, dkernel = depthwise_grid_backward(dz, xp, grid, kernel)
-            size = int(np.prod(grid["padded"]))
-            dxp = dflat[:, :size].reshape(dz.shape[0], *grid["padded"], dz.shape[-2])
+            dxp = grid.padded_view(dflat)
         self.grads[self._depthwise_name] = dkernel
         crop = (slice(None),) + tuple(slice(b, b + n) for (b, _), n in zip(pads, x_shape[1:-1])) \
             + (slice(None),)
