@@ -27,7 +27,7 @@ CONFIGS = [
                                            strides=2, padding="same", activation="relu")),
     (L.Conv3DTranspose, (1, 3, 2, 3, 2), dict(filters=2, kernel_size=(2, 3, 2), strides=(2, 1, 2),
                                               padding="same")),
-    # 8+ filters: the channels-last col2im/im2col copies (windows.CHANNELS_LAST_MIN)
+    # 8+ filters: the backward's channels-last im2col copies (windows.CHANNELS_LAST_MIN)
     (L.Conv2DTranspose, (2, 3, 3, 2), dict(filters=9, kernel_size=3, strides=2, padding="same")),
     (L.Conv1DTranspose, (2, 3, 4), dict(filters=8, kernel_size=3, strides=2, output_padding=1,
                                         data_format="channels_first")),
