@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .gradcheck import gradcheck
+from .gradcheck import error_display, gradcheck
 
 __all__ = ["Check", "GradeReport", "grade_layer", "assert_layer_matches", "DEFAULT_POINTS",
            "strip_solutions", "load_answers"]
@@ -122,7 +122,7 @@ class GradeReport:
                  f"  inputs {', '.join(str(tuple(s)) for s in self.input_shapes)}; float64, tol {self.tol:.0e}",
                  f"  {'check':<{width}}{'result':<8}{'worst err':>10}{'points':>10}"]
         for c in self.checks:
-            err = "" if c.error is None else f"{c.error:.1e}"
+            err = "" if c.error is None else error_display(c.error, self.tol)
             pts = f"{_num(c.points)}/{_num(c.max_points)}"
             lines.append(f"  {c.name:<{width}}{'ok' if c.passed else 'FAIL':<8}{err:>10}{pts:>10}")
         for c in self.failed:
@@ -140,7 +140,7 @@ class GradeReport:
         shapes = ", ".join(f"`{tuple(s)}`" for s in self.input_shapes)
         rows = ["| check | result | worst error | points |", "|---|---|---|---|"]
         for c in self.checks:
-            err = "" if c.error is None else f"{c.error:.1e}"
+            err = "" if c.error is None else error_display(c.error, self.tol)
             rows.append(f"| `{c.name}` | {'ok' if c.passed else '**FAIL**'} | {err} | "
                         f"{_num(c.points)}/{_num(c.max_points)} |")
         parts = [f"**{self._title()}** (inputs {shapes}; float64, tol {self.tol:.0e})", "",

@@ -227,7 +227,7 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert len(commands) >= 2, "README.md must start with the run and the test command"
     test_command = commands[1]
     assert test_command.endswith(f".venv/bin/python -m pytest {args}")
-    for step in ["python3 -m venv .venv", ".venv/bin/pip install --progress-bar off -q 'torch==2.13.0'",
+    for step in ["python3 -m venv .venv",
                  ".venv/bin/pip install --progress-bar off -q -e '.[dev,notebooks,book]'"]:
         assert step in ci
         assert step.replace("--progress-bar off -q ", "") in test_command
