@@ -25,11 +25,11 @@ def error_display(error: float, tol: float) -> str:
       backward lands here; its exact value is rounding noise that moves with the BLAS kernel;
     * within two decades of the tolerance: the order of magnitude, ``"~1e-07"``;
     * above the tolerance (a failure): two significant digits, ``"3.1e-02"``; an error from a
-      real bug is a property of the code, not of the machine, and its digits are stable;
-    * exactly zero: ``"0"``.
+      real bug is a property of the code, not of the machine, and its digits are stable.
+
+    Zero is shown as ``"< 1e-08"`` too: a sum that is exact with one BLAS kernel leaves a last-bit
+    residue with another.
     """
-    if error == 0:
-        return "0"
     if error < tol / 100:
         return f"< {tol / 100:.0e}"
     if error <= tol:
