@@ -231,3 +231,35 @@ def test_ci_runs_exactly_the_readme_test_command():
                  ".venv/bin/pip install --progress-bar off -q -e '.[dev,notebooks,book]'"]:
         assert step in ci
         assert step.replace("--progress-bar off -q ", "") in test_command
+
+
+# ---------------------------------------------------------------------------- no dangling citations
+CITED_PATH = re.compile(r"(?<![\w./-])((?:edulayers|tests|notebooks|book|benchmarks|docs|\.ci)/[\w./-]*[\w]"
+                        r"|[A-Z][A-Z_]+\.md)\b(?![*])")
+# made by the book build (the vendored widget manager), or a notebook named without its suffix
+GENERATED_OR_STEM = ("book/_vendor", "book/_build")
+
+
+def _tracked_text_files():
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    for name in listed.stdout.splitlines():
+        path = ROOT / name
+        if path.suffix in {".py", ".md", ".ipynb", ".cfg", ".yml", ".toml", ".txt"} or name == ".ci/run":
+            if path.is_file():
+                yield path
+
+
+def test_nothing_cites_a_file_the_repository_does_not_contain():
+    """Every repository path or upper-case Markdown file named in code, docs or notebooks exists."""
+    missing = {}
+    for path in _tracked_text_files():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for cited in set(CITED_PATH.findall(text)):
+            cited = cited.rstrip(".")
+            if any(ch in cited for ch in "<>") or "NN_" in cited or cited.startswith(GENERATED_OR_STEM):
+                continue        # a placeholder (NN_name.ipynb) or what a build makes
+            if not (ROOT / cited).exists() and not list(ROOT.glob(cited + ".*")):
+                missing.setdefault(cited, []).append(str(path.relative_to(ROOT)))
+    assert not missing, f"cited but not in the repository: {missing}"

@@ -1,4 +1,4 @@
-"""The layer protocol every edulayers layer follows (see CONTRACT.md).
+"""The layer protocol every edulayers layer follows (written down in book/protocol.md).
 
 A layer is written like a textbook page::
 
@@ -285,11 +285,37 @@ class Layer:
             if name not in self._weight_options:
                 self._weight_options.append(name)
 
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None, constraint=None,
-                   trainable=True):
-        """Create, initialize and register a weight; returns the array."""
+    def add_weight(self, name=None, shape=None, initializer=None, regularizer=None, constraint=None,
+                   trainable=True, dtype=None):
+        """Create, initialize and register a weight; returns the array.
+
+        Both Keras spellings work: Keras 2's ``add_weight("kernel", (3, 4), "he_uniform")`` and
+        Keras 3's ``add_weight(shape=(3, 4), initializer="he_uniform", name="kernel")`` or
+        ``add_weight((3, 4), "he_uniform")``, whose first positional argument is the shape. Without an initializer the weight is drawn from
+        ``glorot_uniform``, Keras' default; without a name it is called ``variable``,
+        ``variable_1``, ... The returned array is the live weight: keep it as ``self.kernel = ...``
+        and it stays the weight that ``set_weights``, the optimizers and a dtype change act on.
+        ``dtype``, if given, must be the layer's: a layer computes in one dtype.
+        """
+        if name is not None and not isinstance(name, str):
+            # Keras 3's positional order, add_weight((3, 4), "zeros"): shape, then initializer
+            if shape is not None and initializer is None:
+                initializer = shape
+            name, shape = None, name
+        if shape is None:
+            raise TypeError(f"{self._label}.add_weight needs a shape, e.g. "
+                            "self.add_weight(shape=(input_shape[-1], self.units), name='kernel')")
+        if name is None:
+            taken = sum(1 for n in self._weights if n == "variable" or n.startswith("variable_"))
+            name = "variable" if taken == 0 else f"variable_{taken}"
+        if name in self._weights:
+            raise ValueError(f"{self._label} already has a weight named {name!r}; give each weight "
+                             "its own name")
+        if dtype is not None and str(np.dtype(dtype)) != self.dtype:
+            raise ValueError(f"{self._label}.add_weight: dtype {np.dtype(dtype)} differs from the "
+                             f"layer's dtype {self.dtype}; set the layer's dtype=... instead")
         shape = tuple(int(s) for s in shape)
-        init = initializers_mod.get(initializer)
+        init = initializers_mod.get("glorot_uniform" if initializer is None else initializer)
         value = np.asarray(init(shape, dtype=self.dtype), dtype=self.dtype)
         if value.shape != shape:
             raise ValueError(f"{self._label}: initializer {init!r} gave shape {value.shape} for weight "
@@ -435,13 +461,26 @@ class Layer:
         return node.outputs[0]
 
     # ------------------------------------------------------------------ the computation
-    def forward(self, x, training=False):
-        """The fast (vectorized) path; subclasses override."""
-        return x
+    def forward(self, x, training=False, mask=None):
+        """The fast (vectorized) path; subclasses override.
+
+        A layer written the Keras way defines ``call(inputs)`` (optionally with ``training`` and
+        ``mask``) instead: it runs here, as its forward, with the same input checks, build and
+        bookkeeping as every other layer. A layer with neither passes its input through.
+        """
+        call = getattr(type(self), "call", None)
+        if call is None:
+            return x
+        return _call_with(call, self, x, training, mask)
 
     def backward(self, dy):
         """Gradient of the loss w.r.t. the input(s), given ``dy`` = dL/dy; fills ``self.grads``."""
-        raise NotImplementedError(f"{type(self).__name__} has no backward")
+        names = ", ".join(self.params) or "none"
+        what = "call() (its forward)" if getattr(type(self), "call", None) else "forward"
+        raise NotImplementedError(
+            f"{self._label} defines {what} but no backward, so it cannot be trained or "
+            f"gradient-checked: define backward(self, dy) returning dL/dx (the shape of the input) "
+            f"and filling self.grads[name] = dL/dw for each trainable weight (here: {names})")
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -500,7 +539,13 @@ class Layer:
         """Cast this layer (and any layer it holds) to ``dtype``; used by gradcheck for float64."""
         self.dtype = str(np.dtype(dtype))
         for name in self._weights:
-            self._weights[name] = self._weights[name].astype(self.dtype)
+            old = self._weights[name]
+            self._weights[name] = old.astype(self.dtype)
+            # a Keras-style layer keeps its weights as attributes too (self.kernel = add_weight(...)):
+            # point those at the cast array, so that the attribute stays the live weight
+            for attribute, value in vars(self).items():
+                if value is old:
+                    vars(self)[attribute] = self._weights[name]
         for value in vars(self).values():
             for sub in (value if isinstance(value, (list, tuple)) else [value]):
                 if isinstance(sub, Layer):
@@ -550,6 +595,7 @@ class Layer:
 
 
 Layer.build = _wrap_build(Layer.build)   # layers without weights inherit this one
+Layer.forward = _wrap_forward(Layer.forward)   # a Keras-style layer's call() runs through it
 
 
 def _as_shape(shape):

@@ -9,7 +9,7 @@ multi-backend Keras 2.2 added it undivided).
 The layer itself is the identity: ``backward`` passes ``dy`` through unchanged. The penalty is
 collected by the base class, as for any layer's ``activity_regularizer``: ``layer.losses``
 holds :math:`\Omega(y)` of the last forward and ``layer.activity_gradient()`` its gradient,
-which the model adds to the upstream gradient (CONTRACT.md: ``grads`` hold the upstream loss only).
+which the model adds to the upstream gradient (book/protocol.md: ``grads`` hold the upstream loss only).
 """
 from __future__ import annotations
 

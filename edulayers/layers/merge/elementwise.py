@@ -15,7 +15,7 @@ Minimum    :math:`y = \min_k x_k`                         :math:`\delta` to the 
 =========  =============================================  =======================================
 
 Ties in Maximum/Minimum. Keras computes ``max(max(x_1, x_2), x_3) ...`` pairwise. Backends
-disagree at a tie, and edulayers follows Keras 3 on TensorFlow (CONTRACT.md): the earlier input
+disagree at a tie, and edulayers follows Keras 3 on TensorFlow (book/protocol.md): the earlier input
 takes the whole gradient of a tie (TensorFlow's ``Maximum`` gradient routes to ``x`` where
 ``x >= y``), so three equal inputs give :math:`\delta, 0, 0` — the same rule as max pooling.
 Keras on torch and JAX split a tied pair's gradient in halves instead

@@ -28,7 +28,7 @@ Backward:
 Padding ``same``: max pooling pads with :math:`-\infty` (a padded cell never wins); average
 pooling averages over the real cells only (Keras on TensorFlow; Keras 3 on torch agrees when the
 padding is symmetric but pads by replicating the edge when it is not, which gives a different
-average: edulayers follows TensorFlow, as CONTRACT.md asks).
+average: edulayers follows TensorFlow, as book/protocol.md says).
 
 Fast path: when the windows tile the input (``strides == pool_size``, ``valid``, every size
 divisible) a reshape ``(batch, n_1/p_1, p_1, ..., channels)`` turns pooling into one reduction
