@@ -5,7 +5,7 @@
 >>> print(layer.explain())          # formula, shape trace, parameter count as arithmetic
 """
 from . import activations, backend, constraints, initializers, losses, metrics, optimizers, regularizers
-from . import layers, models
+from . import layers, models, ops, utils
 from .backend import epsilon, floatx, set_floatx, set_random_seed
 from .explain import Explanation
 from .gradcheck import GradcheckReport, gradcheck
@@ -25,6 +25,6 @@ def __getattr__(name):
 
 # widgets, datasets and grading load on first use (el.widgets, ...) and stay out of `import *`
 __all__ = ["activations", "backend", "constraints", "initializers", "regularizers", "losses",
-           "metrics", "optimizers", "layers", "models", "Sequential", "Model", "Input",
+           "metrics", "optimizers", "layers", "models", "ops", "utils", "Sequential", "Model", "Input",
            "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",
            "GradcheckReport"]

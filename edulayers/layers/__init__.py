@@ -7,6 +7,7 @@ The subpackages mirror the notebooks: ``core``, ``convolutional``, ``pooling``,
 from . import (advanced_activations, convolutional, core, embedding, locally_connected, merge, noise,
                normalization, pooling, recurrent, wrappers)
 from .advanced_activations import *  # noqa: F401,F403
+from ..symbolic import Input           # keras.layers.Input, as Keras spells it too
 from .base import InputSpec, Layer
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
@@ -22,4 +23,4 @@ from .wrappers import *  # noqa: F401,F403
 FAMILIES = (core, convolutional, pooling, locally_connected, recurrent, embedding, advanced_activations,
             normalization, noise, wrappers, merge)
 
-__all__ = ["Layer", "InputSpec", *(name for family in FAMILIES for name in family.__all__)]
+__all__ = ["Layer", "InputSpec", "Input", *(name for family in FAMILIES for name in family.__all__)]

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
+
 __all__ = [
     "PADDINGS", "effective_kernel_size", "conv_output_length", "deconv_output_length",
     "padding_amounts", "deconv_padding_amounts", "output_length_formula",
@@ -220,10 +222,10 @@ def deconv_output_length_formula(input_length, filter_size, padding, output_padd
 
 # ---------------------------------------------------------------------------- argument checks
 def normalize_data_format(value, owner="layer") -> str:
-    """``None`` -> ``'channels_last'`` (Keras' default image_data_format); Keras 1's
-    ``'tf'``/``'th'`` are accepted; anything else is an error naming ``owner``."""
+    """``None`` -> ``backend.image_data_format()`` (``'channels_last'`` unless changed, as in
+    Keras); Keras 1's ``'tf'``/``'th'`` are accepted; anything else is an error naming ``owner``."""
     if value is None:
-        return "channels_last"
+        return backend.image_data_format()
     text = str(value).lower()
     text = {"tf": "channels_last", "th": "channels_first"}.get(text, text)
     if text not in ("channels_last", "channels_first"):
