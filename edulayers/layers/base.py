@@ -136,14 +136,24 @@ def _wrap_forward(fn):
     def forward(self, inputs, training=False, path="fast", mask=None):
         if path not in PATHS:
             raise ValueError(f"{self._label}: path must be one of {PATHS}, got {path!r}")
-        inputs = self._prepare_inputs(inputs)
-        impl = fn
-        if path == "reference":
-            ref = getattr(type(self), "forward_reference", None)
-            impl = getattr(ref, "__wrapped__", ref) or fn
-        self._last_path = path
-        outputs = _call_with(impl, self, inputs, training, mask)
-        self._record_outputs(inputs, outputs, mask)
+        # A refused first call leaves the layer as it was: unbuilt, no weights (see _build_state).
+        state = None if self.built else _build_state(self)
+        last_path = self._last_path
+        try:
+            inputs = self._prepare_inputs(inputs)
+            impl = fn
+            if path == "reference":
+                ref = getattr(type(self), "forward_reference", None)
+                impl = getattr(ref, "__wrapped__", ref) or fn
+            self._last_path = path
+            outputs = _call_with(impl, self, inputs, training, mask)
+            self._record_outputs(inputs, outputs, mask)
+        except BaseException:
+            if state is not None:
+                _restore_state(state)
+            else:
+                self._last_path = last_path   # backward still follows the last call that ran
+            raise
         return outputs
     forward._edulayers_wrapped = True
     return forward
@@ -154,16 +164,19 @@ def _wrap_build(fn):
     def build(self, input_shape):
         if getattr(self, "_building", False):      # a subclass's build calling super().build
             return fn(self, input_shape)
+        state = _build_state(self)                 # a build that fails half-way is undone
         self._building = True
         try:
             fn(self, input_shape)
-        finally:
             self._building = False
-        self.built = True
-        self.built_input_shape = _as_shape(input_shape)
-        if self._initial_weights is not None:
-            weights, self._initial_weights = self._initial_weights, None
-            self.set_weights(weights)
+            self.built = True
+            self.built_input_shape = _as_shape(input_shape)
+            if self._initial_weights is not None:
+                weights, self._initial_weights = self._initial_weights, None
+                self.set_weights(weights)
+        except BaseException:
+            _restore_state(state)
+            raise
     build._edulayers_wrapped = True
     return build
 
@@ -442,12 +455,18 @@ class Layer:
         if multi and not all(isinstance(t, SymbolicTensor) for t in inputs):
             raise TypeError(f"{self._label}: a functional call mixes symbolic tensors and arrays")
         shapes = [t.shape for t in inputs] if multi else inputs.shape
-        if not multi:
-            self.input_spec.check(self._label, shapes)
-        self._ensure_built(shapes)
-        if not multi:
-            self.input_spec.check(self._label, shapes)
-        out_shape = self.compute_output_shape(shapes)
+        state = None if self.built else _build_state(self)
+        try:
+            if not multi:
+                self.input_spec.check(self._label, shapes)
+            self._ensure_built(shapes)
+            if not multi:
+                self.input_spec.check(self._label, shapes)
+            out_shape = self.compute_output_shape(shapes)
+        except BaseException:
+            if state is not None:
+                _restore_state(state)      # refused: still unbuilt, no weights
+            raise
         # the first call's outputs are named after the layer; later calls (shared weights) as
         # Keras' summary does: dense[1], dense[2], ...
         calls = self.__dict__.get("_symbolic_calls", 0)
@@ -596,6 +615,44 @@ class Layer:
 
 Layer.build = _wrap_build(Layer.build)   # layers without weights inherit this one
 Layer.forward = _wrap_forward(Layer.forward)   # a Keras-style layer's call() runs through it
+
+
+def _build_state(layer) -> tuple:
+    """What a first call or a build may change: the attributes of ``layer`` and of every layer it
+    holds (an RNN's cell, a wrapper's layers), and the contents of their weight registries
+    (``add_weight`` fills those in place). ``_restore_state`` puts it all back, so that a call
+    refused half-way (a bad shape found after some weights were made) leaves no trace, not even
+    in the random generators the initializers drew from (the next call draws the same weights)."""
+    found, todo, seen = [], [layer], set()
+    generators = [backend.global_rng()]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        attributes = dict(vars(current))
+        registries = [(d, dict(d)) for d in (attributes.get("_weights"), attributes.get("_weight_specs"))
+                      if isinstance(d, dict)]
+        found.append((current, attributes, registries))
+        for value in attributes.values():
+            for sub in (value if isinstance(value, (list, tuple)) else [value]):
+                if isinstance(sub, Layer):
+                    todo.append(sub)
+                elif isinstance(sub, np.random.Generator):
+                    generators.append(sub)
+    return found, [(g, g.bit_generator.state) for g in generators]
+
+
+def _restore_state(state) -> None:
+    found, generators = state
+    for current, attributes, registries in found:
+        vars(current).clear()
+        vars(current).update(attributes)
+        for registry, contents in registries:
+            registry.clear()
+            registry.update(contents)
+    for generator, bits in generators:
+        generator.bit_generator.state = bits
 
 
 def _as_shape(shape):

@@ -16,6 +16,10 @@ At the kinks the derivative takes the value of the left piece (``x <= 0`` gets :
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ... import activations
 from .._legacy import keras1_arguments
 from ._shared import ElementwiseActivation, check_number
@@ -50,10 +54,18 @@ class ReLU(ElementwiseActivation):
         self.negative_slope = check_number("ReLU", "negative_slope", negative_slope, minimum=0.0)
         self.threshold = check_number("ReLU", "threshold", threshold, minimum=0.0)
 
-    # fast path: el.activations.relu on the whole array (NumPy ufuncs, no Python loop)
+    # fast path: Keras 3's ReLU term by term, on the whole array (NumPy ufuncs, no Python loop).
+    # For finite x it is el.activations.relu; at -inf and NaN it is Keras': the passed part is
+    # relu(x) (NaN stays NaN, -inf gives 0) or, with a threshold, where(x > theta, x, 0) (NaN and
+    # -inf give 0); the leak is subtracted only when negative_slope != 0 (0 * -inf would be NaN).
     def _function(self, x):
-        return activations.relu(x, negative_slope=self.negative_slope, max_value=self.max_value,
-                                threshold=self.threshold)
+        theta, cap, slope = self.threshold, self.max_value, self.negative_slope
+        y = np.maximum(x, 0) if theta == 0 else np.where(x > theta, x, 0)
+        if cap is not None:
+            y = np.minimum(y, cap)
+        if slope:
+            y = y - slope * np.maximum(theta - x, 0)
+        return y.astype(x.dtype, copy=False)
 
     def _derivative(self, x, y):
         return activations.relu.derivative(x, y, negative_slope=self.negative_slope,
@@ -61,8 +73,12 @@ class ReLU(ElementwiseActivation):
 
     # reference path: the definition, one number at a time
     def _value(self, v):
+        if math.isnan(v):         # as Keras 3: relu keeps NaN, the threshold's where() drops it
+            return v if self.threshold == 0 or self.negative_slope else 0.0
         if v > self.threshold:
             return v if self.max_value is None else min(v, self.max_value)
+        if self.negative_slope == 0:
+            return 0.0            # also for v = -inf (0 * -inf would be NaN)
         return self.negative_slope * (v - self.threshold)
 
     def _slope(self, v):
@@ -153,7 +169,8 @@ class ThresholdedReLU(ElementwiseActivation):
 
     Unlike ReLU with a threshold, the output jumps from 0 to :math:`\theta` at :math:`x = \theta`:
     small activations are switched off, not shifted. It equals Keras 3's
-    ``ReLU(threshold=theta)`` (which is how to write it there).
+    ``ReLU(threshold=theta)`` (which is how to write it there) on finite inputs; at ``-inf`` and
+    ``NaN`` it follows Keras 2's product ``x * [x > theta]`` (NaN), where Keras 3's ReLU gives 0.
 
     Args:
         theta: float >= 0, the threshold :math:`\theta` (default 1.0).
@@ -173,15 +190,19 @@ class ThresholdedReLU(ElementwiseActivation):
         super().__init__(**kwargs)
         self.theta = check_number("ThresholdedReLU", "theta", theta, minimum=0.0)
 
-    # fast path: Keras 3's relu with a threshold is exactly x [x > theta]
+    # fast path: Keras 2's x * [x > theta], without its -0.0 below the threshold: 0 there, but
+    # NaN where the product is NaN (x = -inf or NaN: -inf * 0 and NaN * 0 are NaN)
     def _function(self, x):
-        return activations.relu(x, threshold=self.theta)
+        below = np.where(np.isfinite(x), 0, np.nan)
+        return np.where(x > self.theta, x, below).astype(x.dtype, copy=False)
 
     def _derivative(self, x, y):
         return activations.relu.derivative(x, y, threshold=self.theta)
 
     def _value(self, v):
-        return v if v > self.theta else 0.0
+        if v > self.theta:
+            return v
+        return 0.0 if math.isfinite(v) else math.nan      # x * [x > theta]: -inf * 0 is NaN
 
     def _slope(self, v):
         return 1.0 if v > self.theta else 0.0

@@ -167,14 +167,19 @@ class Conv(Layer):
         return x
 
     def _activate(self, z):
-        """``activation(z)`` in the layer's data_format (contiguous: channels_first is copied once)."""
-        return _contiguous(conv_utils.from_channels_last(self.activation(z), self.data_format))
+        """``activation(z)`` on ``z`` in the layer's data_format (channels_first copied once).
+
+        As Keras, the activation acts on the layer's output as it is returned, so a softmax
+        normalizes over its *last* axis: the channels for channels_last, the last spatial axis
+        for channels_first (not the channels)."""
+        return self.activation(_contiguous(conv_utils.from_channels_last(z, self.data_format)))
 
     def _dz(self, z, y, dy):
-        dy = conv_utils.to_channels_last(dy, self.data_format)
-        if _act_name(self.activation) == "linear":
-            return dy
-        return self.activation.backward(z, conv_utils.to_channels_last(y, self.data_format), dy)
+        """dL/dz in channels_last, from ``dy`` and ``y`` in the layer's data_format."""
+        if _act_name(self.activation) != "linear":
+            z = _contiguous(conv_utils.from_channels_last(z, self.data_format))
+            dy = self.activation.backward(z, y, dy)     # in the data_format the forward used
+        return conv_utils.to_channels_last(dy, self.data_format)
 
     def _group_kernels(self, with_bias):
         """The kernel as one matrix per group, ``(groups, K*C_g [+1], F_g)``; the bias rides as a

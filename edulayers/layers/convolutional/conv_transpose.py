@@ -119,11 +119,17 @@ class ConvTranspose(Layer):
                      in zip(out, spatial, self.kernel_size, self.strides, self.dilation_rate))
         return out, pads
 
+    def _activate(self, z):
+        """``activation(z)`` on ``z`` in the layer's data_format: as Keras, over the last axis of
+        the output as returned (for channels_first a spatial axis, which matters for softmax)."""
+        return self.activation(_contiguous(conv_utils.from_channels_last(z, self.data_format)))
+
     def _dz(self, z, y, dy):
-        dy = conv_utils.to_channels_last(dy, self.data_format)
-        if _act_name(self.activation) == "linear":
-            return dy
-        return self.activation.backward(z, conv_utils.to_channels_last(y, self.data_format), dy)
+        """dL/dz in channels_last, from ``dy`` and ``y`` in the layer's data_format."""
+        if _act_name(self.activation) != "linear":
+            z = _contiguous(conv_utils.from_channels_last(z, self.data_format))
+            dy = self.activation.backward(z, y, dy)     # in the data_format the forward used
+        return conv_utils.to_channels_last(dy, self.data_format)
 
     # ---------------------------------------------------------------- fast path: a conv's backward
     def forward(self, x, training=False):
@@ -139,7 +145,7 @@ class ConvTranspose(Layer):
                         (x.shape[0], *out, self.filters), self.kernel_size, self.strides,
                         self.dilation_rate, pads,
                         initial=self.bias if self.use_bias else None)      # the sums start at b
-        y = _contiguous(conv_utils.from_channels_last(self.activation(z), self.data_format))
+        y = self._activate(z)
         self.cache = (x2, x.shape, pads, z, y)
         return y
 
@@ -178,7 +184,7 @@ class ConvTranspose(Layer):
         z = zp[crop]
         if self.use_bias:
             z = z + self.bias
-        y = _contiguous(conv_utils.from_channels_last(self.activation(z), self.data_format))
+        y = self._activate(z)
         self.cache = (x, pads, z, y)
         return y
 

@@ -185,12 +185,27 @@ class Embedding(Layer):
         indices = x.astype(np.int64, copy=False)
         bad = (indices < 0) | (indices >= self.input_dim)
         if np.any(bad):
-            values = np.unique(indices[bad])
-            hint = (" (with mask_zero=True index 0 is padding, so input_dim must be the vocabulary "
-                    "size + 1)" if self.mask_zero else " (input_dim is the vocabulary size: largest index + 1)")
+            # The wording of TensorFlow's CPU gather (Keras 3 on TensorFlow raises
+            # "indices[0,1] = 10 is not in [0, 10)"), with the layer and its input_dim named.
+            values, where = np.unique(indices[bad]), np.argwhere(bad)
+            shown = ", ".join(f"indices[{','.join(map(str, p))}] = {indices[tuple(p)]}"
+                              for p in where[:5])
+            more = f" and {len(where) - 5} more" if len(where) > 5 else ""
+            hint = ("with mask_zero=True index 0 is padding, so input_dim must be the vocabulary "
+                    "size + 1" if self.mask_zero else "the largest index + 1")
             raise ValueError(f"{self._label} expected indices in [0, {self.input_dim}), got "
-                             f"{values[:10].tolist()}{' ...' if values.size > 10 else ''}{hint}")
+                             f"{values[:10].tolist()}{' ...' if values.size > 10 else ''}: "
+                             f"{shown}{more}; the vocabulary size is input_dim={self.input_dim} "
+                             f"({hint})")
         return indices
+
+    def _prepare_inputs(self, inputs):
+        # Indices are checked before the first call builds E: a refused call creates nothing.
+        if not self.built and not isinstance(inputs, (list, tuple)):
+            x = self._as_array(inputs)
+            if x.ndim >= 1:
+                self._indices(x)
+        return super()._prepare_inputs(inputs)
 
     def _row_scale(self, training):
         """Keras 1 dropout: one keep/drop draw per row of E (per word), inverted scaling."""
@@ -248,7 +263,11 @@ class Embedding(Layer):
         notes = [f"input_dim*output_dim = {self.input_dim}*{self.output_dim} = "
                  f"{self.input_dim * self.output_dim} parameters, whatever the sequence length.",
                  "Backward: the indices get no gradient (None); dL/dE is a scatter-add of the "
-                 "upstream rows into the rows that were looked up."]
+                 "upstream rows into the rows that were looked up.",
+                 "An index outside [0, input_dim) is a ValueError naming it, raised before anything "
+                 "changes. Keras 3 on TensorFlow (CPU) refuses it too ('indices[0,1] = 10 is not in "
+                 "[0, 10)'); on JAX it gives NaN rows for indices >= input_dim and counts negative "
+                 "indices from the end."]
         if self.mask_zero:
             notes.append(f"mask_zero=True: index 0 is padding (masked), so the vocabulary is "
                          f"indices 1..{self.input_dim - 1} (input_dim = vocabulary size + 1).")

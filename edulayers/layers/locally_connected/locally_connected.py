@@ -146,15 +146,14 @@ class _LocallyConnected(Layer):
         z = np.moveaxis(z, 1, 0).reshape(batch, *out, self.filters)
         if self.use_bias:
             z = z + self.bias
-        y = self.activation(z)
+        y = self._activate(z)
         self.cache = (x.shape, cols, z, y)
-        return np.ascontiguousarray(from_channels_last(y, self.data_format))
+        return y
 
     def backward(self, dy):
-        dy = to_channels_last(dy, self.data_format)
         x_shape, cols, z, y = self.cache
         positions, patch, _ = self.kernel.shape
-        dz = self.activation.backward(z, y, dy)                       # (N, *out, F)
+        dz = self._dz(z, y, dy)                                       # (N, *out, F)
         dz_p = np.moveaxis(dz.reshape(x_shape[0], positions, self.filters), 1, 0)   # (P, N, F)
         self.grads["kernel"] = np.matmul(cols.transpose(0, 2, 1), dz_p)             # (P, K, F)
         if self.use_bias:
@@ -175,15 +174,14 @@ class _LocallyConnected(Layer):
             z[(slice(None),) + position] = patch @ self.kernel[p]     # this position's own kernel
             if self.use_bias:
                 z[(slice(None),) + position] += self.bias[position]
-        y = self.activation(z)
+        y = self._activate(z)
         self.cache = (x, z, y)
-        return from_channels_last(y, self.data_format)
+        return y
 
     def backward_reference(self, dy):
-        dy = to_channels_last(dy, self.data_format)
         x, z, y = self.cache
         batch = x.shape[0]
-        dz = self.activation.backward(z, y, dy)
+        dz = self._dz(z, y, dy)
         dkernel = np.zeros_like(self.kernel)
         dbias = np.zeros((*z.shape[1:-1], self.filters), dtype=dz.dtype)
         dx = np.zeros_like(x)
@@ -200,6 +198,16 @@ class _LocallyConnected(Layer):
         return from_channels_last(dx, self.data_format)
 
     # ---------------------------------------------------------------- helpers
+    def _activate(self, z):
+        """``activation(z)`` on ``z`` in the layer's data_format: as Keras, over the last axis of
+        the output as returned (for channels_first a spatial axis, which matters for softmax)."""
+        return self.activation(np.ascontiguousarray(from_channels_last(z, self.data_format)))
+
+    def _dz(self, z, y, dy):
+        """dL/dz in channels_last, from ``dy`` and ``y`` in the layer's data_format."""
+        z = np.ascontiguousarray(from_channels_last(z, self.data_format))
+        return to_channels_last(self.activation.backward(z, y, dy), self.data_format)
+
     def _split(self, shape):
         shape = tuple(shape)
         if self.data_format == "channels_last":

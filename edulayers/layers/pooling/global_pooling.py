@@ -7,7 +7,10 @@ r"""Global pooling: one number per channel, the max or the mean over every spati
 
 Backward: the mean spreads :math:`\partial L/\partial y_c / |S|` over every position; the max sends
 :math:`\partial L/\partial y_c` to its arg-max, and on a tie to the *first* maximum in row-major
-order of the positions (``np.argmax``; TensorFlow's and PyTorch's rule too).
+order of the positions (``np.argmax``; TensorFlow's and PyTorch's rule too). A channel holding a
+NaN has the max NaN on both paths (as ``np.max`` and TensorFlow's ``reduce_max``), and its first
+NaN gets the gradient; TensorFlow's and JAX's ``reduce_max`` gradients are NaN at every position
+of such a channel instead (they divide by the number of entries equal to the max: none).
 
 ``GlobalAveragePooling1D`` accepts a ``mask`` of shape ``(batch, steps)`` as Keras does: masked
 steps are left out of the mean, :math:`y_c = \sum_t m_t x_{tc} / \sum_t m_t` (a sample whose
@@ -83,7 +86,9 @@ class _GlobalPooling(Layer):
         total = np.zeros(best.shape, dtype=x.dtype)
         for k, position in enumerate(np.ndindex(*spatial)):             # row-major order
             value = x[(slice(None),) + position]                        # (batch, C)
-            better = value > best                                       # strict: the first max stays
+            # strict: the first max stays; a NaN beats everything (the max is NaN, as np.max and
+            # TensorFlow's reduce_max), and the first NaN stays (np.argmax's rule on the fast path)
+            better = (value > best) | (np.isnan(value) & ~np.isnan(best))
             best = np.where(better, value, best)
             where = np.where(better, k, where)
             total += value

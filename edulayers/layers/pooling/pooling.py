@@ -23,7 +23,9 @@ Backward:
   ``MaxPoolGrad`` and PyTorch's ``max_pool2d`` (whose backward Keras 3 on torch uses) both keep
   the first maximum they meet scanning the window row by row, so this is their rule too.
   With overlapping windows (``strides < pool_size``) one cell can be the maximum of several
-  windows and then collects the gradient of each of them.
+  windows and then collects the gradient of each of them. **NaN:** a window holding a NaN has
+  the maximum NaN on both paths (NaN propagates, as in TensorFlow's and JAX's max pool), and its
+  first NaN gets the window's gradient (``np.argmax``'s rule; Keras 3 on JAX routes it so too).
 
 Padding ``same``: max pooling pads with :math:`-\infty` (a padded cell never wins); average
 pooling averages over the real cells only (Keras on TensorFlow; Keras 3 on torch agrees when the
@@ -121,6 +123,10 @@ class _Pooling(Layer):
             area = int(np.prod(self.pool_size))
             return np.broadcast_to(dy_b / area, blocks.shape).reshape(x.shape)
         winners = blocks == y.reshape(expand)
+        if np.isnan(y).any():
+            # a window holding NaN has the max NaN (as TensorFlow and JAX), and NaN != NaN: its
+            # NaN cells are the candidates, the first of them takes the gradient (np.argmax's rule)
+            winners |= np.isnan(blocks) & np.isnan(y.reshape(expand))
         if np.count_nonzero(winners) != y.size:
             # Some window has a tied maximum: route it by the tie rule (first in row-major order).
             return self._backward_separable(dy, x, out, x.shape[1:-1])
@@ -181,9 +187,13 @@ class _Pooling(Layer):
                 left = dy.copy()
                 hit = np.empty(dy.shape, dtype=bool)
                 share = np.empty_like(left)
+                nan_max = np.isnan(reduced)               # a NaN in the window makes the max NaN:
+                nan_max = nan_max if nan_max.any() else None   # then its first NaN is the winner
                 for offset in range(self.pool_size[axis]):
                     where = self._along(axis, offset, out[axis])
                     np.equal(a[where], reduced, out=hit)
+                    if nan_max is not None:
+                        hit |= nan_max & np.isnan(a[where])
                     np.multiply(left, hit, out=share)
                     da[where] += share
                     left -= share

@@ -172,8 +172,11 @@ class RNNCell(Layer):
                 for _ in range(self.dropout_mask_count)]
 
     def zero_grads(self) -> None:
-        """``self.grads[name] = 0`` for every trainable weight, before gradients are accumulated."""
-        self.grads = {name: np.zeros_like(w) for name, w in self.params.items()}
+        """``self.grads[name] = 0`` for every weight created trainable, before gradients are
+        accumulated. A frozen cell (``trainable=False``) gets them too, so that ``step_backward``
+        can add into them; the layers report only ``params`` (none for a frozen cell)."""
+        self.grads = {name: np.zeros_like(w) for name, w in self._weights.items()
+                      if self._weight_specs[name].trainable}
 
     # ---------------------------------------------------------------- one step as a layer
     def forward(self, inputs, training=False):
@@ -343,6 +346,13 @@ class RNN(Layer):
     def state_size(self) -> tuple:
         return _as_state_tuple(self.cell.state_size)
 
+    @property
+    def params(self) -> dict:
+        """The cell's trainable weights; none if the RNN or its cell is frozen (trainable=False)."""
+        if not self.cell.trainable:
+            return {}
+        return super().params
+
     def build(self, input_shape):
         x_shape = input_shape[0] if isinstance(input_shape, list) else input_shape
         input_dim = x_shape[-1]
@@ -361,7 +371,8 @@ class RNN(Layer):
         if initial_state is not None:
             states = initial_state if isinstance(initial_state, (list, tuple)) else [initial_state]
             inputs = [inputs, *states]
-        return self.forward(inputs, training=training, path=path, mask=mask)
+        # Layer.__call__: arrays run forward, symbolic tensors (el.Input) make a functional node
+        return super().__call__(inputs, training=training, path=path, mask=mask)
 
     def _check_inputs(self, arrays) -> None:
         x, states = arrays[0], arrays[1:]

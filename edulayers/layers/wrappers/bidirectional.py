@@ -37,7 +37,7 @@ import copy
 
 import numpy as np
 
-from ...explain import Step
+from ...explain import Step, format_shape
 from .._legacy import keras1_arguments
 from ..base import InputSpec, Layer
 from .wrapper import Wrapper, deserialize_layer, serialize_layer
@@ -189,10 +189,11 @@ class Bidirectional(Wrapper):
         for _, sub in self.sublayers():
             try:
                 sub.input_spec.check(sub._label, input_shape)
+                if not sub.built:
+                    sub.build(tuple(input_shape))
             except ValueError as err:
-                raise ValueError(f"{self._label}: {err}") from None
-            if not sub.built:
-                sub.build(tuple(input_shape))
+                raise ValueError(f"{self._label} got input of shape {format_shape(input_shape)}: "
+                                 f"{err}") from None
         self.input_spec = InputSpec(ndim=len(input_shape), axes={-1: input_shape[-1]},
                                     description=self.input_spec.description)
 
@@ -258,7 +259,11 @@ class Bidirectional(Wrapper):
         for direction, sub, sub_initial in (("forward", self.forward_layer, initial[:half]),
                                             ("backward", self.backward_layer, initial[half:])):
             sub_inputs = [x, *sub_initial] if sub_initial else x
-            out = sub.forward(sub_inputs, training=training, path=path, mask=mask)
+            try:
+                out = sub.forward(sub_inputs, training=training, path=path, mask=mask)
+            except ValueError as err:
+                raise ValueError(f"{self._label} got input of shape {format_shape(x.shape)}: its "
+                                 f"{direction} layer refuses it: {err}") from err
             self.cache[direction] = self._snapshot(sub)        # what its backward needs
             if self.return_state:
                 out, sub_states = out[0], list(out[1:])

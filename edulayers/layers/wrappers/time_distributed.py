@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...explain import Step
+from ...explain import Step, format_shape
 from .._legacy import keras1_arguments
 from ..base import InputSpec
 from .wrapper import Wrapper
@@ -92,18 +92,27 @@ class TimeDistributed(Wrapper):
         raise ValueError(f"{self._label} takes one input tensor (batch, timesteps, ...), "
                          f"got a list of {len(arrays)} arrays")
 
-    def _check_child(self, child_shape):
+    def _check_child(self, child_shape, input_shape=None):
+        """The wrapped layer's input_spec against one time slice; the error names this wrapper and
+        the shape the user passed (``input_shape``), not only the reshaped slice."""
         try:
             self.layer.input_spec.check(self.layer._label, child_shape, what="time slice")
         except ValueError as err:
-            raise ValueError(f"{self._label}: the wrapped layer gets each time slice x[:, t] of shape "
-                             f"{child_shape}, which it does not accept: {err}") from None
+            given = "" if input_shape is None else f" got input of shape {format_shape(input_shape)}"
+            raise ValueError(f"{self._label}{given}: the wrapped layer gets each time slice x[:, t] "
+                             f"of shape {format_shape(child_shape)}, which it does not accept: "
+                             f"{err}") from None
 
     def build(self, input_shape):
         child = self._child_input_shape(input_shape)
-        self._check_child(child)
+        self._check_child(child, input_shape)
         if not self.layer.built:                       # a layer built before keeps its weights
-            self.layer.build(child)
+            try:
+                self.layer.build(child)
+            except ValueError as err:
+                raise ValueError(f"{self._label} got input of shape {format_shape(input_shape)}: the "
+                                 f"wrapped layer, built for each time slice x[:, t] of shape "
+                                 f"{format_shape(child)}, refuses it: {err}") from err
 
     # ---------------------------------------------------------------- fast path: fold time into the batch
     def forward(self, x, training=False, mask=None):
@@ -112,7 +121,7 @@ class TimeDistributed(Wrapper):
         # batch*T samples for the wrapped layer: one reshape, one call, one reshape back.
         folded = x.reshape((batch * steps,) + x.shape[2:])
         folded_mask = None if mask is None else np.asarray(mask).reshape((batch * steps,) + np.shape(mask)[2:])
-        y = self._call_layer(folded, training, "fast", folded_mask)
+        y = self._call_layer(folded, training, "fast", folded_mask, x.shape)
         self.cache = (self._snapshot(self.layer), x.shape)
         return y.reshape((batch, steps) + y.shape[1:])
 
@@ -130,7 +139,7 @@ class TimeDistributed(Wrapper):
         outputs, snapshots = [], []
         for t in range(steps):                               # the same layer at every time step
             mask_t = None if mask is None else np.asarray(mask)[:, t]
-            outputs.append(self._call_layer(x[:, t], training, "reference", mask_t))
+            outputs.append(self._call_layer(x[:, t], training, "reference", mask_t, x.shape))
             snapshots.append(self._snapshot(self.layer))     # what backward needs for step t
         self.cache = (snapshots, x.shape)
         return np.stack(outputs, axis=1)
@@ -158,10 +167,19 @@ class TimeDistributed(Wrapper):
             if len(mask_shape) < 2 or tuple(mask_shape[:2]) != (batch, steps):
                 raise ValueError(f"{self._label} expected a mask of shape (batch, timesteps) = "
                                  f"{(batch, steps)} (or (batch, timesteps, ...)), got shape {mask_shape}")
+        self._check_child((None,) + x.shape[2:], x.shape)    # before any reshape
         return batch, steps
 
-    def _call_layer(self, x, training, path, mask):
-        y = self.layer.forward(x, training=training, path=path, mask=mask)
+    def _call_layer(self, x, training, path, mask, input_shape):
+        try:
+            y = self.layer.forward(x, training=training, path=path, mask=mask)
+        except ValueError as err:
+            # the wrapped layer only saw the reshaped slices: say what the user passed
+            what = ("the time steps folded into the batch" if path == "fast"
+                    else "one time slice x[:, t] at a time")
+            raise ValueError(f"{self._label} got input of shape {format_shape(input_shape)}, given "
+                             f"to the wrapped layer as {what}, shape {format_shape(x.shape)}: "
+                             f"{err}") from err
         if isinstance(y, (list, tuple)):
             raise ValueError(f"{self._label}: the wrapped layer {self.layer._label} returned "
                              f"{len(y)} outputs; TimeDistributed needs a layer with one output")
@@ -170,7 +188,9 @@ class TimeDistributed(Wrapper):
     # ---------------------------------------------------------------- shapes, config, explain
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        child_out = self.layer.compute_output_shape(self._child_input_shape(input_shape))
+        child = self._child_input_shape(input_shape)
+        self._check_child(child, input_shape)          # a built layer's sizes must fit (symbolic calls)
+        child_out = self.layer.compute_output_shape(child)
         return (input_shape[0], input_shape[1]) + tuple(child_out[1:])
 
     @property
