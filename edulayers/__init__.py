@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     # widgets need matplotlib/ipywidgets, datasets read files, grading is for courses: on first use
-    if name in ("widgets", "datasets", "grading"):
+    if name in ("widgets", "datasets", "grading", "applications"):
         import importlib
         return importlib.import_module(f"edulayers.{name}")
     raise AttributeError(f"module 'edulayers' has no attribute {name!r}")
