@@ -32,7 +32,7 @@ def keras():
     keras.config.set_floatx("float64")
     # Keras 3's type promotion follows JAX and turns float64 results into float32 on every
     # backend but TensorFlow (BIT64_TO_BIT32_DTYPE): a float64 Dense on torch multiplies in
-    # float32. CONTRACT.md takes Keras 3 on TensorFlow as the reference for numerics, where
+    # float32. The layer protocol (book/protocol.md) takes Keras 3 on TensorFlow as the reference for numerics, where
     # float64 stays float64, so the twin tests keep float64 as TensorFlow does.
     from keras.src.backend.common import dtypes
     dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64"

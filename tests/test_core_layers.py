@@ -1,7 +1,7 @@
 """Core layers without weights: Activation, Dropout, Flatten, Reshape, Permute, RepeatVector,
 ActivityRegularization, Masking (and a few extra Dense checks).
 
-The tiers of STYLE.md for each: gradcheck (float64), reference == fast, Keras 3 twin (output, dx,
+The test tiers for each: gradcheck (float64), reference == fast, Keras 3 twin (output, dx,
 count_params, compute_output_shape; Dropout through a shared mask), masks, explain(),
 get_config round trip, and every kind of bad input.
 """

@@ -1,4 +1,4 @@
-"""Dense: the tiers of STYLE.md (gradcheck, paths, Keras twin, bad input) and explain()."""
+"""Dense: the test tiers (gradcheck, paths, Keras twin, bad input) and explain()."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""GRU and GRUCell: the tiers of STYLE.md.
+"""GRU and GRUCell: the test tiers (gradcheck, reference == fast, Keras twin, bad input).
 
 The pure step functions (gradcheck of one step, both reset_after variants, recurrent dropout
 masks), gradcheck of the whole layer in float64 (inputs and every weight; reset_after both ways,

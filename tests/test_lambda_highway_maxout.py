@@ -1,4 +1,4 @@
-"""Lambda, Highway and MaxoutDense: the tiers of STYLE.md.
+"""Lambda, Highway and MaxoutDense: the test tiers (gradcheck, reference == fast, Keras twin, bad input).
 
 Highway and MaxoutDense are Keras 1 layers that Keras 3 no longer has, so besides gradcheck and
 reference == fast they are checked against the published definitions (Srivastava et al. 2015,

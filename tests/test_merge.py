@@ -67,7 +67,7 @@ def test_keras_parity(keras, rng, name, kwargs, shapes):
 @pytest.mark.parametrize("name", ["Maximum", "Minimum"])
 def test_tie_rule_is_tensorflows(name):
     """Constructed ties: the earlier input takes the whole gradient (Keras 3 on TensorFlow,
-    CONTRACT.md); Keras on torch would split a tied pair in halves, so no twin test here."""
+    book/protocol.md); Keras on torch would split a tied pair in halves, so no twin test here."""
     a = np.array([[1.0, 2.0, 3.0, -1.0]])
     b = np.array([[1.0, 1.0, 3.0, -1.0]])
     c = np.array([[1.0, 0.0, 3.0, -1.0]]) if name == "Maximum" else np.array([[1.0, 5.0, 3.0, -1.0]])

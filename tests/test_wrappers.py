@@ -1,4 +1,4 @@
-"""Wrappers (TimeDistributed, Bidirectional): the tiers of STYLE.md, delegation of weights, explain().
+"""Wrappers (TimeDistributed, Bidirectional): the test tiers, delegation of weights, explain().
 
 TimeDistributed is checked with Dense, Conv2D and a recurrent layer inside (gradcheck on both
 paths, reference == fast, Keras 3 parity); Bidirectional with every recurrent layer that exists,

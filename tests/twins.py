@@ -1,4 +1,4 @@
-"""Helpers for the tiers of layer tests (STYLE.md): gradcheck, reference == fast, Keras twin.
+"""Helpers for the tiers of layer tests: gradcheck, reference == fast, Keras twin.
 
 ``compare_with_keras`` follows numpy-ml's "Mine vs Theirs": build the Keras layer, copy its
 weights into ours with ``set_weights``, run both forward on the same input, push the same
