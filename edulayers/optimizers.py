@@ -1,9 +1,11 @@
 r"""Optimizers: the update rules of Keras 3, one small class each.
 
 ``opt.apply(params, grads)`` updates every weight in place (the arrays in
-``layer.params`` / ``model.params``), then the model applies the layers'
-constraints. :math:`\eta` is the learning rate, :math:`g` the gradient,
-:math:`t` the step (from 1), :math:`\epsilon = 10^{-7}`:
+``layer.params`` / ``model.params``), then the model applies the constraints of the weights it
+updated. The optimizer's state ("slots": momentum, moments...) belongs to the weight itself, not
+to its name: renaming a layer keeps it, and a weight two layers share has one set of slots.
+:math:`\eta` is the learning rate, :math:`g` the gradient, :math:`t` the step (from 1),
+:math:`\epsilon = 10^{-7}`:
 
 * SGD: :math:`w \leftarrow w - \eta g`; with momentum :math:`\mu`:
   :math:`m \leftarrow \mu m - \eta g,\ w \leftarrow w + m` (Nesterov: :math:`w \leftarrow w + \mu m - \eta g`)
@@ -19,9 +21,48 @@ the same Adam form with ``epsilon=1e-7``).
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "get"]
+
+
+def _number(owner: str, name: str, value, positive=False) -> float:
+    """``value`` as a ``float`` if it is a real number (``True`` and ``'0.1'`` are not); else a
+    ValueError that names the optimizer, the argument and what it got."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{owner}: {name} must be a {'positive ' if positive else ''}float, "
+                         f"got {value!r}")
+    if positive and not value > 0:
+        raise ValueError(f"{owner}: {name} must be positive, got {value!r}")
+    return float(value)
+
+
+def _flag(owner: str, name: str, value) -> bool:
+    """``value`` if it is a bool (``'yes'`` and ``1`` are not); else a ValueError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+class _WeightKey:
+    """A weight's identity as a dict key: the array object itself, whatever a layer calls it.
+
+    Two keys are equal when they hold the same array (``is``), so a rename of the layer keeps
+    the key and the same weight reached under two names is one key. The key keeps the array
+    alive, so its ``id`` cannot be given to another array while the slots exist.
+    """
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __hash__(self):
+        return id(self.array)
+
+    def __eq__(self, other):
+        return isinstance(other, _WeightKey) and other.array is self.array
 
 
 class Optimizer:
@@ -32,24 +73,39 @@ class Optimizer:
         clipnorm: rescale each gradient whose L2 norm exceeds this.
         clipvalue: clip each gradient entry to ``[-clipvalue, clipvalue]``.
         global_clipnorm: rescale all gradients together when their joint norm exceeds this.
+
+    A subclass implements ``update_step(w, g)``, which updates the array ``w`` in place and
+    keeps its state in ``self.slot(w, "m")``.
     """
 
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, lr=None):
-        self.learning_rate = float(lr if lr is not None else learning_rate)
-        if self.learning_rate <= 0:
-            raise ValueError(f"{type(self).__name__}: learning_rate must be positive, got {learning_rate}")
-        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        owner = type(self).__name__
+        self.learning_rate = _number(owner, "learning_rate", lr if lr is not None else learning_rate,
+                                     positive=True)
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        for k, v in clips.items():
+            clips[k] = None if v is None else _number(owner, k, v, positive=True)
+        if sum(v is not None for v in clips.values()) > 1:
+            raise ValueError(f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can be "
+                             f"set (as Keras), got {', '.join(f'{k}={v}' for k, v in clips.items())}")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clips.values()
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"{owner}: name must be a string, got {name!r}")
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
         self.slots: dict = {}
 
-    def slot(self, key, slot_name, like, fill=0.0):
-        """The state array ``slot_name`` of weight ``key`` (created filled with ``fill``)."""
-        per_weight = self.slots.setdefault(key, {})
+    def slot(self, w, slot_name, fill=0.0):
+        """The state array ``slot_name`` of the weight ``w`` (created like ``w``, filled with ``fill``)."""
+        per_weight = self.slots.setdefault(_WeightKey(w), {})
         if slot_name not in per_weight:
-            per_weight[slot_name] = np.full_like(like, fill)
+            per_weight[slot_name] = np.full_like(w, fill)
         return per_weight[slot_name]
+
+    def slots_of(self, w) -> dict:
+        """The slots of the weight ``w`` by name (``{"m": ..., "v": ...}``; empty before its first step)."""
+        return self.slots.get(_WeightKey(w), {})
 
     def _clip(self, grads: dict) -> dict:
         grads = {k: np.asarray(g) for k, g in grads.items()}
@@ -64,16 +120,26 @@ class Optimizer:
         return grads
 
     def apply(self, params: dict, grads: dict) -> None:
-        """One step: update every ``params[k]`` in place with ``grads[k]``."""
+        """One step: update every ``params[k]`` in place with ``grads[k]``.
+
+        Each weight must appear once: a weight that two layers share is passed with the sum
+        of its gradients (``model.fit`` does this).
+        """
         missing = set(params) - set(grads)
         if missing:
             raise ValueError(f"{type(self).__name__}.apply: no gradient for {sorted(missing)}")
+        first_name = {}
+        for k, w in params.items():
+            other = first_name.setdefault(id(w), k)
+            if other != k:
+                raise ValueError(f"{type(self).__name__}.apply: {other!r} and {k!r} are the same "
+                                 "weight; pass it once, with the sum of its gradients")
         grads = self._clip({k: grads[k] for k in params})
         for key, w in params.items():
-            self.update_step(key, w, grads[key].astype(w.dtype, copy=False))
+            self.update_step(w, grads[key].astype(w.dtype, copy=False))
         self.iterations += 1
 
-    def update_step(self, key, w, g) -> None:
+    def update_step(self, w, g) -> None:
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -92,15 +158,16 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
+        momentum = _number("SGD", "momentum", momentum)
         if not 0 <= momentum <= 1:
             raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.momentum, self.nesterov = momentum, _flag("SGD", "nesterov", nesterov)
 
-    def update_step(self, key, w, g):
+    def update_step(self, w, g):
         if self.momentum == 0:
             w -= self.learning_rate * g
             return
-        m = self.slot(key, "momentum", w)
+        m = self.slot(w, "momentum")
         m *= self.momentum
         m -= self.learning_rate * g
         if self.nesterov:
@@ -117,19 +184,21 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+        self.rho, self.momentum, self.epsilon = (_number("RMSprop", k, v) for k, v in
+                                                 (("rho", rho), ("momentum", momentum), ("epsilon", epsilon)))
+        self.centered = _flag("RMSprop", "centered", centered)
 
-    def update_step(self, key, w, g):
-        v = self.slot(key, "velocity", w)
+    def update_step(self, w, g):
+        v = self.slot(w, "velocity")
         v[...] = self.rho * v + (1 - self.rho) * g * g
         denominator = v + self.epsilon
         if self.centered:
-            avg = self.slot(key, "average_gradient", w)
+            avg = self.slot(w, "average_gradient")
             avg[...] = self.rho * avg + (1 - self.rho) * g
             denominator = v - avg * avg + self.epsilon
         increment = self.learning_rate * g / np.sqrt(denominator)
         if self.momentum > 0:
-            m = self.slot(key, "momentum", w)
+            m = self.slot(w, "momentum")
             m[...] = self.momentum * m + increment
             w -= m
         else:
@@ -145,10 +214,12 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+        self.initial_accumulator_value = _number("Adagrad", "initial_accumulator_value",
+                                                 initial_accumulator_value)
+        self.epsilon = _number("Adagrad", "epsilon", epsilon)
 
-    def update_step(self, key, w, g):
-        acc = self.slot(key, "accumulator", w, fill=self.initial_accumulator_value)
+    def update_step(self, w, g):
+        acc = self.slot(w, "accumulator", fill=self.initial_accumulator_value)
         acc += g * g
         w -= self.learning_rate * g / np.sqrt(acc + self.epsilon)
 
@@ -162,11 +233,11 @@ class Adadelta(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        self.rho, self.epsilon = rho, epsilon
+        self.rho, self.epsilon = _number("Adadelta", "rho", rho), _number("Adadelta", "epsilon", epsilon)
 
-    def update_step(self, key, w, g):
-        acc_grad = self.slot(key, "accumulated_grad", w)
-        acc_delta = self.slot(key, "accumulated_delta", w)
+    def update_step(self, w, g):
+        acc_grad = self.slot(w, "accumulated_grad")
+        acc_delta = self.slot(w, "accumulated_delta")
         acc_grad[...] = self.rho * acc_grad + (1 - self.rho) * g * g
         delta = -np.sqrt(acc_delta + self.epsilon) * g / np.sqrt(acc_grad + self.epsilon)
         acc_delta[...] = self.rho * acc_delta + (1 - self.rho) * delta * delta
@@ -181,15 +252,18 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        owner = type(self).__name__              # Adamax and Nadam check their arguments here too
+        self.beta_1, self.beta_2, self.epsilon = (_number(owner, k, v) for k, v in
+                                                  (("beta_1", beta_1), ("beta_2", beta_2), ("epsilon", epsilon)))
+        self.amsgrad = _flag(owner, "amsgrad", amsgrad)
 
-    def update_step(self, key, w, g):
+    def update_step(self, w, g):
         t = self.iterations + 1
-        m, v = self.slot(key, "m", w), self.slot(key, "v", w)
+        m, v = self.slot(w, "m"), self.slot(w, "v")
         m += (1 - self.beta_1) * (g - m)
         v += (1 - self.beta_2) * (g * g - v)
         if self.amsgrad:
-            v_hat = self.slot(key, "v_hat", w)
+            v_hat = self.slot(w, "v_hat")
             np.maximum(v_hat, v, out=v_hat)
             v = v_hat
         alpha = self.learning_rate * np.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
@@ -206,9 +280,9 @@ class Adamax(Adam):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
-    def update_step(self, key, w, g):
+    def update_step(self, w, g):
         t = self.iterations + 1
-        m, u = self.slot(key, "m", w), self.slot(key, "u", w)
+        m, u = self.slot(w, "m"), self.slot(w, "u")
         m += (1 - self.beta_1) * (g - m)
         np.maximum(self.beta_2 * u, np.abs(g), out=u)
         w -= self.learning_rate * m / ((1 - self.beta_1 ** t) * (u + self.epsilon))
@@ -231,11 +305,11 @@ class Nadam(Adam):
         self.u_product *= self.beta_1 * (1.0 - 0.5 * 0.96 ** (self.iterations + 1))
         super().apply(params, grads)
 
-    def update_step(self, key, w, g):
+    def update_step(self, w, g):
         t = self.iterations + 1
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
         u_next = self.beta_1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        m, v = self.slot(key, "m", w), self.slot(key, "v", w)
+        m, v = self.slot(w, "m"), self.slot(w, "v")
         m += (1 - self.beta_1) * (g - m)
         v += (1 - self.beta_2) * (g * g - v)
         m_hat = u_next * m / (1 - self.u_product * u_next) + (1 - u_t) * g / (1 - self.u_product)

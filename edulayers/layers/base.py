@@ -171,6 +171,8 @@ def _wrap_build(fn):
             self._building = False
             self.built = True
             self.built_input_shape = _as_shape(input_shape)
+            if not self.trainable:       # made frozen: so are the layers it holds (Layer.trainable)
+                self.trainable = False
             if self._initial_weights is not None:
                 weights, self._initial_weights = self._initial_weights, None
                 self.set_weights(weights)
@@ -282,6 +284,27 @@ class Layer:
     def _label(self) -> str:
         return f"{type(self).__name__} '{self.name}'"
 
+    @property
+    def trainable(self) -> bool:
+        """Whether the weights appear in ``params``, get gradients and are updated by ``fit``."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        # As Keras 3: freezing (or unfreezing) a layer does the same to every layer it holds (a
+        # wrapper's layers, an RNN's cell), so a BatchNormalization inside a frozen
+        # TimeDistributed runs in inference mode and keeps its moving statistics.
+        value = bool(value)
+        todo, seen = [self], {id(self)}
+        while todo:
+            current = todo.pop()
+            current._trainable = value
+            for attribute in list(vars(current).values()):
+                for sub in (attribute if isinstance(attribute, (list, tuple)) else [attribute]):
+                    if isinstance(sub, Layer) and id(sub) not in seen:
+                        seen.add(id(sub))
+                        todo.append(sub)
+
     def set_weight_options(self, **options) -> None:
         """Resolve and keep the ``<weight>_initializer`` / ``_regularizer`` / ``_constraint`` arguments.
 
@@ -359,7 +382,12 @@ class Layer:
         return [w.copy() for w in self._weights.values()]
 
     def set_weights(self, weights) -> None:
-        """Load weights in ``get_weights()`` order (e.g. from the twin Keras layer)."""
+        """Load weights in ``get_weights()`` order (e.g. from the twin Keras layer).
+
+        Every array is checked (the count, each shape, real numbers: strings, even ``'1.0'``,
+        objects and complex numbers are refused) before any is written, so a refused call
+        leaves the layer as it was.
+        """
         weights = list(weights)
         names = list(self._weights)
         if not self.built:
@@ -368,12 +396,22 @@ class Layer:
         if len(weights) != len(names):
             raise ValueError(f"{self._label} expects {len(names)} weight arrays {names}, "
                              f"got {len(weights)}")
+        arrays = []
         for name, new in zip(names, weights):
-            new = np.asarray(new)
+            try:
+                new = np.asarray(new)
+            except ValueError as err:
+                raise ValueError(f"{self._label}: weight {name!r} needs an array of shape "
+                                 f"{self._weights[name].shape}, got a ragged {type(new).__name__} "
+                                 f"({err})") from None
+            if new.dtype.kind not in "biuf":
+                raise ValueError(f"{self._label}: weight {name!r} needs real numbers, got an array "
+                                 f"of dtype {new.dtype}")
             if new.shape != self._weights[name].shape:
                 raise ValueError(f"{self._label}: weight {name!r} has shape "
                                  f"{self._weights[name].shape}, got an array of shape {new.shape}")
-        for name, new in zip(names, weights):
+            arrays.append(new)
+        for name, new in zip(names, arrays):
             self._weights[name][...] = new   # in place: optimizers keep their references
 
     def count_params(self) -> int:

@@ -1,74 +1,25 @@
-r"""Models: layers wired together, run forward in order and backward in reverse (the chain rule).
+r"""The graph of a model: its layers, how they are wired, their weights, summary() and explain().
 
-``Sequential`` is the seed documents' first model, a stack::
-
-    model = el.Sequential()
-    model.add(el.layers.Dense(32, input_shape=(16,), activation="relu"))
-    model.add(el.layers.Dense(10, activation="softmax"))
-    model.summary()            # Keras' table and parameter counts
-    print(model.explain())     # each layer's formula, shapes and parameter arithmetic
-
-``Model`` is the functional API: any graph of layers, with branches and merges::
-
-    inputs = el.Input(shape=(16,))
-    h = el.layers.Dense(32, activation="relu")(inputs)
-    outputs = el.layers.add([h, el.layers.Dense(32)(inputs)])
-    model = el.Model(inputs, outputs)
-
-Backward through a graph: every tensor's gradient is the *sum* of the gradients flowing back from
-each place it is used (a branch point in the forward pass is an addition in the backward pass).
-
-A model follows the layer protocol where it can (``forward``, ``backward``, ``params``,
-``grads``, ``get_weights``/``set_weights``, ``count_params``, ``explain``), so
-``el.gradcheck(model, x)`` checks a whole network. Weight names in ``params`` and ``grads`` are
-``"layer_name/weight_name"``.
+``Sequential`` runs the layers in order; ``Model`` (the functional API) runs any graph of layer
+calls in an order where every input is ready, and backward in reverse, *adding up* the
+gradients of a tensor used more than once (a branch point in the forward pass is an addition
+in the backward pass). What happens with a compiled model (compile, fit, evaluate, predict) is
+in ``training.py``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import backend, losses as losses_mod, metrics as metrics_mod, optimizers as optimizers_mod
-from .explain import Explanation, Step, format_shape
-from .layers.base import Layer, _as_shape, _check_shape_against_spec, unique_name
-from .symbolic import Input, SymbolicTensor
+from ..explain import Explanation, Step, format_shape
+from ..layers.base import Layer, _as_shape, _check_shape_against_spec, unique_name
+from ..symbolic import Input, SymbolicTensor
+from .training import Training, weight_array
 
-__all__ = ["Sequential", "Model", "Input", "History"]
-
-
-class History:
-    """What ``fit`` returns: ``history.history["loss"]`` is the list of epoch losses, and so on."""
-
-    def __init__(self):
-        self.history: dict = {}
-        self.epoch: list = []
-
-    def append(self, epoch: int, logs: dict) -> None:
-        self.epoch.append(epoch)
-        for k, v in logs.items():
-            self.history.setdefault(k, []).append(v)
-
-    def __repr__(self):
-        return f"<History epochs={len(self.epoch)}, keys={list(self.history)}>"
+__all__ = ["Sequential", "Model", "Input"]
 
 
-def _format_logs(logs: dict) -> str:
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-
-
-def _n_samples(x) -> int:
-    return len(x[0]) if isinstance(x, list) else len(x)
-
-
-def _take(x, idx):
-    return [v[idx] for v in x] if isinstance(x, list) else x[idx]
-
-
-def _as_arrays(x):
-    return [np.asarray(v) for v in x] if isinstance(x, (list, tuple)) else np.asarray(x)
-
-
-class _Model:
-    """What every model shares: weights of its layers, compile/fit/evaluate/predict, saving."""
+class _Model(Training):
+    """What every model shares: the weights of its layers, saving them, and the summary table."""
 
     name: str
     layers: list
@@ -87,6 +38,8 @@ class _Model:
 
     @property
     def grads(self) -> dict:
+        """What the last ``backward`` gave each layer (``fit`` adds the weight penalties' gradients
+        when it builds the update, not here)."""
         return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.grads.items()}
 
     @property
@@ -97,14 +50,18 @@ class _Model:
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights) -> None:
+        """Load weights in ``get_weights()`` order. Every array is checked (count, shape, a numeric
+        dtype) before any is written: a refused call leaves the model as it was."""
         weights = list(weights)
-        expected = sum(len(layer.get_weights()) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(f"{self._label} expects {expected} weight arrays, got {len(weights)}")
+        current = [(layer, f"{layer.name}/{name}", w) for layer in self.layers
+                   for name, w in layer.weights.items()]
+        if len(weights) != len(current):
+            raise ValueError(f"{self._label} expects {len(current)} weight arrays, got {len(weights)}")
+        arrays = [weight_array(self._label, name, w, new) for (_, name, w), new in zip(current, weights)]
         for layer in self.layers:
-            n = len(layer.get_weights())
-            layer.set_weights(weights[:n])
-            weights = weights[n:]
+            n = len(layer.weights)
+            layer.set_weights(arrays[:n])
+            arrays = arrays[n:]
 
     def save_weights(self, path) -> None:
         """Save every weight to a ``.npz`` file, in layer order (keys ``layer_0/kernel``, ...)."""
@@ -120,8 +77,7 @@ class _Model:
         if sorted(expected) != sorted(stored):
             raise ValueError(f"load_weights: {path} holds {sorted(stored)}, but {self._label} "
                              f"has {expected}")
-        for i, layer in enumerate(self.layers):
-            layer.set_weights([stored[f"layer_{i}/{k}"] for k in layer.weights])
+        self.set_weights([stored[k] for k in expected])
 
     def count_params(self) -> int:
         self._require_built("count_params")
@@ -136,109 +92,6 @@ class _Model:
     def _set_dtype(self, dtype) -> None:
         for layer in self.layers:
             layer._set_dtype(dtype)
-
-    def _add_penalty_gradients(self, layer) -> None:
-        for name, extra in layer.regularization_gradients().items():
-            layer.grads[name] = layer.grads[name] + extra
-
-    # ---------------------------------------------------------------- training
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Choose the optimizer (name or object), the loss and the metrics, as Keras' ``compile``."""
-        if loss is None:
-            raise ValueError(f"{self._label}.compile needs a loss, e.g. loss='mse'")
-        self.optimizer = optimizers_mod.get(optimizer)
-        self.loss = losses_mod.get(loss)
-        self.compiled_metrics = [metrics_mod.get(m, self.loss) for m in (metrics or [])]
-
-    def _require_compiled(self, what):
-        if getattr(self, "loss", None) is None or not hasattr(self, "optimizer"):
-            raise RuntimeError(f"{self._label} must be compiled before {what}(): "
-                               "call compile(optimizer, loss, metrics)")
-
-    def _batch_logs(self, y, y_pred) -> dict:
-        logs = {"loss": self.loss(y, y_pred) + sum(self.losses)}
-        for name, fn in self.compiled_metrics:
-            logs[name] = float(np.mean(fn(y, y_pred)))
-        return logs
-
-    def train_step(self, x, y) -> dict:
-        """One step of gradient descent on a batch: forward, loss, backward, update, constraints."""
-        y_pred = self.forward(x, training=True)
-        logs = self._batch_logs(y, y_pred)
-        self.backward(self.loss.gradient(y, y_pred), penalties=True)
-        self.optimizer.apply(self.params, self.grads)
-        for layer in self.layers:
-            layer.apply_constraints()
-        return logs
-
-    def predict(self, x, batch_size=32):
-        """Inference outputs, computed ``batch_size`` samples at a time."""
-        x = _as_arrays(x)
-        n = _n_samples(x)
-        chunks = [self.forward(_take(x, slice(i, i + batch_size))) for i in range(0, n, batch_size)]
-        if isinstance(chunks[0], list):
-            return [np.concatenate(parts) for parts in zip(*chunks)]
-        return np.concatenate(chunks)
-
-    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_split=0.0,
-            validation_data=None, shuffle=True, seed=None) -> History:
-        """Train for ``epochs`` passes over the data; returns a ``History``.
-
-        ``x`` is an array, or a list of arrays for a model with several inputs.
-        ``validation_split`` holds out the *last* fraction of the samples (before shuffling), as
-        Keras does. ``shuffle`` reorders the training samples every epoch (seeded by ``seed`` or
-        ``el.set_random_seed``). ``verbose``: 0 silent, 1 a progress bar per epoch (tqdm, when
-        installed), 2 one line per epoch.
-        """
-        self._require_compiled("fit")
-        x, y = _as_arrays(x), np.asarray(y)
-        n = _n_samples(x)
-        if n != len(y) or (isinstance(x, list) and len({len(v) for v in x}) > 1):
-            sizes = [len(v) for v in x] if isinstance(x, list) else n
-            raise ValueError(f"{self._label}.fit: x has {sizes} samples, y has {len(y)}")
-        if validation_data is None and validation_split:
-            if not 0 < validation_split < 1:
-                raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
-            cut = int(n * (1 - validation_split))
-            validation_data = (_take(x, slice(cut, None)), y[cut:])
-            x, y, n = _take(x, slice(0, cut)), y[:cut], cut
-        rng = backend.rng_for(seed)
-        history = History()
-        for epoch in range(epochs):
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            progress = _progress(range(0, n, batch_size), verbose, f"Epoch {epoch + 1}/{epochs}")
-            totals: dict = {}
-            for start in progress:
-                idx = order[start:start + batch_size]
-                for k, v in self.train_step(_take(x, idx), y[idx]).items():
-                    totals[k] = totals.get(k, 0.0) + v * len(idx)
-                if hasattr(progress, "set_postfix"):
-                    progress.set_postfix({k: f"{v / (start + len(idx)):.4f}" for k, v in totals.items()})
-            logs = {k: v / n for k, v in totals.items()}
-            if validation_data is not None:
-                val = self.evaluate(*validation_data, batch_size=batch_size, return_dict=True)
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            history.append(epoch, logs)
-            if verbose == 2 or (verbose == 1 and not hasattr(progress, "set_postfix")):
-                print(f"Epoch {epoch + 1}/{epochs} - {_format_logs(logs)}")
-        return history
-
-    def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False):
-        """Loss (with regularization penalties) and metrics, averaged over the samples."""
-        self._require_compiled("evaluate")
-        x, y = _as_arrays(x), np.asarray(y)
-        n = _n_samples(x)
-        totals: dict = {}
-        for start in range(0, n, batch_size):
-            xb, yb = _take(x, slice(start, start + batch_size)), y[start:start + batch_size]
-            for k, v in self._batch_logs(yb, self.forward(xb)).items():
-                totals[k] = totals.get(k, 0.0) + v * len(yb)
-        logs = {k: v / n for k, v in totals.items()}
-        if verbose:
-            print(_format_logs(logs))
-        if return_dict:
-            return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
 
     # ---------------------------------------------------------------- reading the model
     def _summary_table(self, rows, headers, print_fn) -> str:
@@ -306,6 +159,10 @@ class Sequential(_Model):
             layer._ensure_built(shape)
             shape = layer.compute_output_shape(shape)
 
+    def _input_shapes(self) -> list:
+        """The shape the one input expects (``None`` before the model is built)."""
+        return [self.built_input_shape]
+
     def compute_output_shape(self, input_shape):
         shape = _as_shape(input_shape)
         for layer in self.layers:
@@ -324,19 +181,19 @@ class Sequential(_Model):
             self.built_input_shape = (None,) + np.shape(x)[1:]
         return y
 
-    def backward(self, dy, penalties=False):
+    def backward(self, dy, activity_penalties=False):
         """Gradient w.r.t. the model's input; every layer's ``grads`` is filled on the way.
 
-        With ``penalties=True`` (what ``fit`` uses) the regularization penalties join in: each
-        layer's activity-penalty gradient is added to the gradient of its output, and its weight
-        penalties' gradients to its ``grads``.
+        With ``activity_penalties=True`` (what ``fit`` uses) each layer's activity penalty joins
+        in: it depends on the layer's output, so its gradient is added to the gradient of that
+        output and flows back through the layer and the layers below, like the loss's.
         """
         for layer in reversed(self.layers):
-            if penalties and layer.activity_gradient() is not None:
-                dy = dy + layer.activity_gradient()
+            if activity_penalties:
+                extra = layer.activity_gradient()
+                if extra is not None:
+                    dy = dy + extra
             dy = layer.backward(dy)
-            if penalties:
-                self._add_penalty_gradients(layer)
         return dy
 
     # ---------------------------------------------------------------- reading the model
@@ -411,8 +268,10 @@ class Model(_Model):
         names = [layer.name for layer in self.layers]
         if len(set(names)) != len(names):
             raise ValueError(f"Model '{self.name}': layer names must be unique, got {names}")
-        # calls per layer, by name (ids change when gradcheck deep-copies the model)
-        self._calls = {layer.name: sum(node.layer is layer for node in self.nodes) for layer in self.layers}
+        # for each node (in self.nodes' order): is its layer called more than once? A list, not a
+        # dict keyed by layer names (a layer may be renamed) or ids (gradcheck deep-copies models)
+        self._node_is_shared = [sum(other.layer is node.layer for other in self.nodes) > 1
+                                for node in self.nodes]
 
     def _topological_order(self) -> list:
         order, state = [], {}
@@ -445,6 +304,10 @@ class Model(_Model):
         shapes = [t.shape for t in self.inputs]
         return shapes if self._multi_input else shapes[0]
 
+    def _input_shapes(self) -> list:
+        """The shape each input expects, in the order of ``inputs``."""
+        return [t.shape for t in self.inputs]
+
     def compute_output_shape(self, input_shape=None):
         shapes = [t.shape for t in self.outputs]
         return shapes if self._multi_output else shapes[0]
@@ -463,7 +326,7 @@ class Model(_Model):
                                  f"got {value.shape}")
             values[id(t)] = value
         self._snapshots = {}
-        for node in self.nodes:
+        for node, shared in zip(self.nodes, self._node_is_shared):
             args = [values[id(t)] for t in node.input_tensors]
             arg_masks = [masks.get(id(t)) for t in node.input_tensors]
             if isinstance(node.inputs, list):
@@ -471,7 +334,7 @@ class Model(_Model):
                                          mask=None if all(m is None for m in arg_masks) else arg_masks)
             else:
                 out = node.layer.forward(args[0], training=training, path=path, mask=arg_masks[0])
-            if self._calls[node.layer.name] > 1:
+            if shared:
                 # a shared layer: keep this call's cache so that backward can use it
                 self._snapshots[id(node)] = dict(vars(node.layer))
             outs = out if isinstance(out, list) else [out]
@@ -484,14 +347,18 @@ class Model(_Model):
         ys = [values[id(t)] for t in self.outputs]
         return ys if self._multi_output else ys[0]
 
-    def backward(self, dy, penalties=False):
-        """Reverse-mode through the graph: gradients of a tensor used twice are added."""
+    def backward(self, dy, activity_penalties=False):
+        """Reverse-mode through the graph: gradients of a tensor used twice are added.
+
+        ``activity_penalties=True`` (what ``fit`` uses): each call's activity-penalty gradient is
+        added to the gradient of its output, as in ``Sequential.backward``.
+        """
         dys = list(dy) if self._multi_output else [dy]
         grads_of: dict = {}
         for t, g in zip(self.outputs, dys):
             grads_of[id(t)] = grads_of.get(id(t), 0) + np.asarray(g)
         summed: dict = {}
-        for node in reversed(self.nodes):
+        for node, shared in zip(reversed(self.nodes), reversed(self._node_is_shared)):
             layer = node.layer
             if id(node) in self._snapshots:
                 vars(layer).update(self._snapshots[id(node)])
@@ -499,10 +366,12 @@ class Model(_Model):
             shapes = layer._last_output_shapes
             shapes = shapes if isinstance(shapes, list) else [shapes]
             douts = [np.zeros(s, dtype=layer.dtype) if d is None else d for d, s in zip(douts, shapes)]
-            if penalties and layer.activity_gradient() is not None:
-                douts[0] = douts[0] + layer.activity_gradient()
+            if activity_penalties:
+                extra = layer.activity_gradient()
+                if extra is not None:
+                    douts[0] = douts[0] + extra
             dx = layer.backward(douts if len(node.outputs) > 1 else douts[0])
-            if self._calls[layer.name] > 1:
+            if shared:
                 acc = summed.setdefault(id(layer), {})
                 for k, g in layer.grads.items():
                     acc[k] = acc[k] + g if k in acc else g.copy()
@@ -513,8 +382,6 @@ class Model(_Model):
         for layer in self.layers:
             if id(layer) in summed:
                 layer.grads = summed[id(layer)]
-            if penalties:
-                self._add_penalty_gradients(layer)
         dxs = [grads_of.get(id(t)) for t in self.inputs]
         return dxs if self._multi_input else dxs[0]
 
@@ -560,14 +427,3 @@ def _sum_formula(children) -> str:
     nonzero = [c for c in children if c.param_count]
     return " + ".join(f"({c.param_formula})" if "+" in c.param_formula else c.param_formula
                       for c in nonzero) or "0"
-
-
-def _progress(batches, verbose, description):
-    """A tqdm progress bar over the batches when verbose == 1 and tqdm is installed."""
-    if verbose == 1:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return batches
-        return tqdm(batches, desc=description, unit="batch", leave=True)
-    return batches
