@@ -25,25 +25,10 @@ import numbers
 import numpy as np
 
 from .. import backend, losses as losses_mod, metrics as metrics_mod, optimizers as optimizers_mod
+from ..callbacks import CallbackList, History
 from ..layers.base import Layer
 
 __all__ = ["History", "Training", "weight_array"]
-
-
-class History:
-    """What ``fit`` returns: ``history.history["loss"]`` is the list of epoch losses, and so on."""
-
-    def __init__(self):
-        self.history: dict = {}
-        self.epoch: list = []
-
-    def append(self, epoch: int, logs: dict) -> None:
-        self.epoch.append(epoch)
-        for k, v in logs.items():
-            self.history.setdefault(k, []).append(v)
-
-    def __repr__(self):
-        return f"<History epochs={len(self.epoch)}, keys={list(self.history)}>"
 
 
 class Training:
@@ -146,14 +131,17 @@ class Training:
         return np.concatenate(chunks)
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, validation_split=0.0,
-            validation_data=None, shuffle=True, seed=None) -> History:
+            validation_data=None, shuffle=True, seed=None, callbacks=None) -> History:
         """Train for ``epochs`` passes over the data; returns a ``History``.
 
         ``x`` is an array, or a list of arrays for a model with several inputs.
         ``validation_split`` holds out the *last* fraction of the samples (before shuffling), as
         Keras does. ``shuffle`` reorders the training samples every epoch (seeded by ``seed`` or
         ``el.set_random_seed``). ``verbose``: 0 silent, 1 a progress bar per epoch (tqdm, when
-        installed), 2 one line per epoch.
+        installed), 2 one line per epoch. ``callbacks``: ``el.callbacks`` objects, run at the start
+        and end of training, of each epoch and of each batch (``History`` is always added last
+        and returned); one that sets ``model.stop_training = True`` ends training after the
+        current batch.
         """
         self._require_compiled("fit")
         batch_size = _positive_int(self._label, "fit", "batch_size", 32 if batch_size is None else batch_size)
@@ -172,23 +160,38 @@ class Training:
             x, y, n = _take(x, slice(0, cut)), y[:cut], cut
         rng = backend.rng_for(seed)
         history = History()
+        hooks = CallbackList(list(callbacks or []) + [history], model=self, epochs=epochs,
+                             steps=-(-n // batch_size), verbose=verbose)
+        self.stop_training = False
+        hooks.call("on_train_begin", {})
         for epoch in range(epochs):
+            hooks.call("on_epoch_begin", epoch, {})
             order = rng.permutation(n) if shuffle else np.arange(n)
             progress = _progress(range(0, n, batch_size), verbose, f"Epoch {epoch + 1}/{epochs}")
             totals: dict = {}
-            for start in progress:
+            seen = 0
+            for batch, start in enumerate(progress):
                 idx = order[start:start + batch_size]
-                for k, v in self.train_step(_take(x, idx), y[idx]).items():
+                hooks.call("on_train_batch_begin", batch, {})
+                batch_logs = self.train_step(_take(x, idx), y[idx])
+                for k, v in batch_logs.items():
                     totals[k] = totals.get(k, 0.0) + v * len(idx)
+                seen += len(idx)
                 if hasattr(progress, "set_postfix"):
-                    progress.set_postfix({k: f"{v / (start + len(idx)):.4f}" for k, v in totals.items()})
-            logs = {k: v / n for k, v in totals.items()}
+                    progress.set_postfix({k: f"{v / seen:.4f}" for k, v in totals.items()})
+                hooks.call("on_train_batch_end", batch, dict(batch_logs))
+                if self.stop_training:
+                    break
+            logs = {k: v / seen for k, v in totals.items()}
             if validation_data is not None:
                 val = self.evaluate(*validation_data, batch_size=batch_size, return_dict=True)
                 logs.update({f"val_{k}": v for k, v in val.items()})
-            history.append(epoch, logs)
+            hooks.call("on_epoch_end", epoch, logs)
             if verbose == 2 or (verbose == 1 and not hasattr(progress, "set_postfix")):
                 print(f"Epoch {epoch + 1}/{epochs} - {_format_logs(logs)}")
+            if self.stop_training:
+                break
+        hooks.call("on_train_end", {})
         return history
 
     def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False):
