@@ -115,7 +115,7 @@ def test_constraint_names_and_errors(rng):
     assert cons.get(None) is None
     fn = lambda w: w * 0   # noqa: E731
     assert cons.get(fn) is fn
-    with pytest.raises(ValueError, match="Unknown constraint: 'max'. Expected one of"):
+    with pytest.raises(ValueError, match=r"Unknown constraint 'max'.* Valid names: max_norm, "):
         cons.get("max")
     with pytest.raises(ValueError, match=r"MaxNorm: axis 2 does not fit a weight of shape \(3, 4\)"):
         cons.MaxNorm(axis=2)(rng.standard_normal((3, 4)))
@@ -151,12 +151,12 @@ def test_penalty_equals_keras(keras, rng, reg, shape):
 @pytest.mark.keras
 @pytest.mark.parametrize("reg", REGULARIZERS, ids=repr)
 def test_gradient_equals_keras_autograd(keras, rng, reg):
-    import torch
+    import jax
     w = rng.standard_normal((6, 4))
-    t = torch.tensor(w, requires_grad=True)
     theirs_reg = getattr(keras.regularizers, type(reg).__name__)(**reg.get_config())
-    theirs_reg(t).backward()
-    np.testing.assert_allclose(reg.gradient(w), t.grad.numpy(), rtol=1e-10, atol=1e-14)
+    theirs = jax.grad(theirs_reg)(jax.numpy.asarray(w))
+    assert theirs.dtype == np.float64
+    np.testing.assert_allclose(reg.gradient(w), np.asarray(theirs), rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.keras
@@ -260,7 +260,7 @@ def test_regularizer_config_round_trip(rng, reg):
     (lambda: regs.OrthogonalRegularizer()(np.ones((1, 4))), "needs at least 2 rows to compare"),
     (lambda: regs.OrthogonalRegularizer(mode="columns").gradient(np.ones((4, 1))),
      "needs at least 2 columns"),
-    (lambda: regs.get("l3"), "Unknown regularizer: 'l3'. Expected one of"),
+    (lambda: regs.get("l3"), "Unknown regularizer 'l3'. Valid names: l1, l1_l2, "),
     (lambda: regs.get(0.01), "Could not interpret regularizer identifier: 0.01"),
 ])
 def test_regularizer_errors(make, message):

@@ -1,7 +1,6 @@
 """Conv1D/2D/3DTranspose and Deconvolution2D: gradcheck, reference == fast, adjointness with the
 convolution, Keras twin, explain, errors."""
 import itertools
-import warnings
 
 import numpy as np
 import pytest
@@ -58,7 +57,8 @@ _CONV = {1: L.Conv1D, 2: L.Conv2D, 3: L.Conv3D}
 def test_is_the_adjoint_of_the_convolution(rng, cls, shape, kwargs):
     """TensorFlow's definition: conv_transpose(x, W) is the input gradient of conv(., W), the
     convolution (same kernel, strides, dilation, padding) from the transpose's output shape back
-    to its input shape. Checked for every configuration, including those Keras-on-torch cannot do."""
+    to its input shape. Checked for every configuration (test_keras_parity_configs compares them
+    with Keras on JAX as well)."""
     check_adjoint(rng, cls, shape, kwargs)
 
 
@@ -77,7 +77,8 @@ def check_adjoint(rng, cls, shape, kwargs):
     if cv.shape != x.shape:
         # Keras' length rule (n-1)*s + k%2 + output_padding can give a length whose 'same'
         # convolution does not come back to n (kernel 2, stride 3 here): TensorFlow raises, Keras on
-        # torch crops total//2 and the rest of (n-1)*s + k_d - L; so do we. Check that adjoint.
+        # JAX (and on torch) crops total//2 and the rest of (n-1)*s + k_d - L; so do we. Check that
+        # adjoint.
         assert kwargs.get("padding") == "same" and kwargs.get("output_padding") is not None
         x_cl = np.moveaxis(x, 1, -1) if tconv.data_format == "channels_first" else x
         _, pads = tconv._geometry(x_cl.shape[1:-1])
@@ -91,21 +92,6 @@ def check_adjoint(rng, cls, shape, kwargs):
 
 
 # ---------------------------------------------------------------------------- Keras twin
-def _torch_agrees(kernel_size, strides, dilation, padding, output_padding):
-    """Keras on torch matches TensorFlow unless it needs both a crop and an output padding
-    (it warns then; see keras/src/backend/common/backend_utils.py)."""
-    from keras.src.backend.common.backend_utils import (
-        _convert_conv_transpose_padding_args_from_keras_to_torch as to_torch)
-    ops = output_padding if output_padding is not None else (None,) * len(kernel_size)
-    for k, s, d, o in zip(kernel_size, strides, dilation, ops):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            to_torch(k, s, d, padding, o)
-        if caught:
-            return False
-    return True
-
-
 def _keras_grid():
     grid = []
     for padding, strides, output_padding, data_format in itertools.product(
@@ -145,14 +131,24 @@ def test_keras_parity(keras, rng, name, shape, kwargs):
     assert ours.compute_output_shape(batch_shape) == tuple(theirs.compute_output_shape(batch_shape))
     theirs.build(shape)
     assert ours.explain(batch_shape).param_count == theirs.count_params()
-    if not _torch_agrees(ours.kernel_size, ours.strides, ours.dilation_rate, ours.padding,
-                         ours.output_padding):
-        # Keras on torch cannot reproduce TensorFlow here (it warns): the shape still agrees, and
-        # the values are checked against TensorFlow's definition (the adjoint of the convolution).
-        check_adjoint(rng, getattr(L, name), shape, kwargs)
-        return
+    # Keras on JAX pads the dilated input as TensorFlow crops its transposed convolution (left
+    # k-1 - floor(P/2), P the 'same' padding of the forward convolution), so every configuration
+    # is compared, those with both a crop and an output padding included (Keras on torch can only
+    # pad on the right there and had to be checked against the adjoint instead).
     compare_with_keras(ours, theirs, rng.standard_normal(shape))
     assert ours.count_params() == theirs.count_params()
+    check_adjoint(rng, getattr(L, name), shape, kwargs)       # TensorFlow's definition
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("cls,shape,kwargs", CONFIGS, ids=IDS)
+def test_keras_parity_configs(keras, rng, cls, shape, kwargs):
+    """The configurations above, with Keras on JAX: CONFIGS[4] is the case TensorFlow rejects
+    (see check_adjoint), where we follow Keras on JAX."""
+    ours = cls(**kwargs)
+    theirs = getattr(keras.layers, cls.__name__)(bias_initializer="random_normal", **kwargs)
+    theirs.build(shape)
+    compare_with_keras(ours, theirs, rng.standard_normal(shape))
 
 
 # ---------------------------------------------------------------------------- Keras 1 name

@@ -58,9 +58,9 @@ def test_bad_input():
         layer.set_weights([np.zeros((4, 3))])
     with pytest.raises(ValueError, match=r"weight 'kernel' has shape \(4, 3\), got .*\(3, 4\)"):
         layer.set_weights([np.zeros((3, 4)), np.zeros(3)])
-    with pytest.raises(ValueError, match="Unknown activation: 'rellu'"):
+    with pytest.raises(ValueError, match="Dense: unknown activation 'rellu'"):
         el.layers.Dense(3, activation="rellu")
-    with pytest.raises(ValueError, match="Unknown initializer: 'glorot'"):
+    with pytest.raises(ValueError, match="Dense: unknown kernel_initializer 'glorot'"):
         el.layers.Dense(3, kernel_initializer="glorot")
     with pytest.raises(ValueError, match="units must be a positive int"):
         el.layers.Dense(0)

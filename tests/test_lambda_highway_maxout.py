@@ -200,9 +200,9 @@ def test_highway_bad_input():
         el.layers.Highway(bias="yes")
     with pytest.raises(ValueError, match="input_dim must be a positive int"):
         el.layers.Highway(input_dim=0)
-    with pytest.raises(ValueError, match="Unknown activation: 'tanhh'"):
+    with pytest.raises(ValueError, match="Highway: unknown activation 'tanhh'; did you mean 'tanh'"):
         el.layers.Highway(activation="tanhh")
-    with pytest.raises(ValueError, match="Unknown initializer: 'glorot'"):
+    with pytest.raises(ValueError, match="Highway: unknown init 'glorot'"):
         el.layers.Highway(init="glorot")
     with pytest.raises(TypeError, match=r"unexpected keyword argument.*output_dim"):
         el.layers.Highway(output_dim=4)           # Highway keeps the input's size

@@ -101,7 +101,7 @@ def test_crossentropy_options_match_keras(keras, config, rng):
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="Unknown loss: 'msee'"):
+    with pytest.raises(ValueError, match=r"Unknown loss 'msee'; did you mean 'mse'\?"):
         losses.get("msee")
     with pytest.raises(ValueError, match=r"same shape, got y_true \(3, 2\) and y_pred \(3, 4\)"):
         losses.MeanSquaredError()(np.zeros((3, 2)), np.zeros((3, 4)))

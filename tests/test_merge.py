@@ -6,7 +6,7 @@ import pytest
 
 import edulayers as el
 from edulayers.explain import evaluate_arithmetic
-from twins import as64, assert_gradcheck, assert_paths_agree, compare_with_keras
+from twins import as64, assert_gradcheck, assert_paths_agree, compare_with_keras, keras_forward_backward
 
 L = el.layers
 ELEMENTWISE = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"]
@@ -66,8 +66,10 @@ def test_keras_parity(keras, rng, name, kwargs, shapes):
 
 @pytest.mark.parametrize("name", ["Maximum", "Minimum"])
 def test_tie_rule_is_tensorflows(name):
-    """Constructed ties: the earlier input takes the whole gradient (Keras 3 on TensorFlow,
-    book/protocol.md); Keras on torch would split a tied pair in halves, so no twin test here."""
+    """Constructed ties: the earlier input takes the whole gradient, as Keras 3 on TensorFlow
+    (tf.maximum's gradient goes to x where x >= y), the project's reference. Keras on JAX (as on
+    torch) splits a tied pair in halves (jnp.maximum's gradient is 1/2 to each side at a tie), so
+    the twin tests use inputs without ties and the tie rule is checked here, by hand."""
     a = np.array([[1.0, 2.0, 3.0, -1.0]])
     b = np.array([[1.0, 1.0, 3.0, -1.0]])
     c = np.array([[1.0, 0.0, 3.0, -1.0]]) if name == "Maximum" else np.array([[1.0, 5.0, 3.0, -1.0]])
@@ -85,15 +87,34 @@ def test_tie_rule_is_tensorflows(name):
 
 
 @pytest.mark.keras
+@pytest.mark.parametrize("name", ["Maximum", "Minimum"])
+def test_tie_rule_where_keras_on_jax_differs(keras, name):
+    """The one place Keras on JAX and on TensorFlow disagree here, made explicit: at a tie JAX
+    gives each tied input half the gradient, TensorFlow (and we) the earlier input all of it.
+    Away from ties all three agree."""
+    a = np.array([[1.0, 2.0, 3.0, -1.0]])
+    b = np.array([[1.0, 1.0, 4.0, -1.0]])                    # entries 0 and 3 tie
+    dy = np.array([[1.0, 2.0, 3.0, 4.0]])
+    y_k, dx_k, _, _ = keras_forward_backward(getattr(keras.layers, name)(), [a, b], dy=dy)
+    layer = as64(getattr(L, name)())
+    y = layer([a, b])
+    dx = layer.backward(dy)
+    np.testing.assert_allclose(y, y_k, rtol=1e-15)
+    ties, rest = [0, 3], [1, 2]
+    np.testing.assert_allclose(np.stack(dx_k)[:, 0, ties], [dy[0, ties] / 2, dy[0, ties] / 2])  # JAX
+    np.testing.assert_allclose(np.stack(dx)[:, 0, ties], [dy[0, ties], [0.0, 0.0]])  # TensorFlow's
+    np.testing.assert_allclose(np.stack(dx)[:, 0, rest], np.stack(dx_k)[:, 0, rest], rtol=1e-15)
+
+
+@pytest.mark.keras
 @pytest.mark.parametrize("fn, kwargs", [("add", {}), ("subtract", {}), ("multiply", {}), ("average", {}),
                                         ("maximum", {}), ("minimum", {}), ("concatenate", {"axis": 1}),
                                         ("dot", {"axes": 1, "normalize": True})])
 def test_functions_match_keras(keras, rng, fn, kwargs):
-    import torch
     xs = inputs(rng, [(3, 4), (3, 4)])
     ours = getattr(L, fn)(xs, **kwargs)
-    theirs = getattr(keras.layers, fn)([torch.tensor(x) for x in xs], **kwargs)
-    np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-6, atol=1e-6)
+    theirs = getattr(keras.layers, fn)([keras.ops.convert_to_tensor(x) for x in xs], **kwargs)
+    np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-6, atol=1e-6)
     assert ours.dtype == np.float32     # a fresh layer in el.floatx()
 
 
@@ -291,19 +312,23 @@ def test_two_branch_functional_model(rng):
 
 
 def keras_masked(keras, layer, xs, masks, dy):
-    """Keras 3 forward/backward with masks attached to the input tensors (as a previous layer would)."""
-    import torch
+    """Keras 3 forward/backward (jax.vjp) with masks attached to the input tensors (as a previous
+    layer would)."""
+    import jax
     from keras.src import backend
-    leaves = [torch.tensor(x, requires_grad=True) for x in xs]
-    tensors = [t * 1.0 for t in leaves]            # non-leaf copies that can carry a mask
-    for t, m in zip(tensors, masks):
-        if m is not None:
-            backend.set_keras_mask(t, torch.tensor(m))
-    y = layer(tensors)
-    y.backward(torch.tensor(dy))
-    mask = backend.get_keras_mask(y)
-    return (y.detach().numpy(), [t.grad.numpy() for t in leaves],
-            None if mask is None else mask.numpy())
+
+    def call(*leaves):
+        tensors = [t * 1.0 for t in leaves]            # fresh tensors that can carry a mask
+        for t, m in zip(tensors, masks):
+            if m is not None:
+                backend.set_keras_mask(t, jax.numpy.asarray(m))
+        y = layer(tensors)
+        return y, backend.get_keras_mask(y)
+
+    y, pullback, mask = jax.vjp(call, *[jax.numpy.asarray(x) for x in xs], has_aux=True)
+    dxs = pullback(jax.numpy.asarray(dy))
+    assert y.dtype == np.float64 and all(d.dtype == np.float64 for d in dxs)
+    return np.asarray(y), [np.asarray(d) for d in dxs], None if mask is None else np.asarray(mask)
 
 
 MASKS = [[[True, False, True, False]], [[False, True, True, False]], [[True, True, False, False]]]

@@ -20,7 +20,7 @@ def test_accuracy_follows_the_loss():
     assert metrics.get("accuracy", losses.CategoricalCrossentropy())[1] is metrics.categorical_accuracy
     name, fn = metrics.get("mae")
     assert name == "mae" and fn(np.zeros((2, 2)), np.ones((2, 2))).tolist() == [1.0, 1.0]
-    with pytest.raises(ValueError, match="Unknown metric: 'acuracy'"):
+    with pytest.raises(ValueError, match=r"Unknown metric 'acuracy'; did you mean 'accuracy'\?"):
         metrics.get("acuracy")
 
 

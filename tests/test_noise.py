@@ -25,7 +25,8 @@ MAKERS = {
 
 
 def _np(tensor):
-    return tensor.detach().cpu().numpy() if hasattr(tensor, "detach") else np.asarray(tensor)
+    """A Keras (JAX) tensor as a NumPy array."""
+    return np.asarray(tensor)
 
 
 def _selu(z):
@@ -191,7 +192,7 @@ def test_keras_parity_inference(keras, rng, name, kwargs, _):
 @pytest.mark.parametrize("name,kwargs,random_fn", KERAS_TWINS)
 def test_keras_parity_training_with_the_same_noise(keras, rng, monkeypatch, name, kwargs, random_fn):
     """RNGs differ, so Keras' backend random function is patched to return our draw."""
-    import torch
+    import jax
     from keras.src import backend as keras_backend
     x = rng.standard_normal((3, 4, 5))
     ours = as64(getattr(L, name)(seed=1, **kwargs))
@@ -206,7 +207,7 @@ def test_keras_parity_training_with_the_same_noise(keras, rng, monkeypatch, name
 
     def fake(shape, *args, **kw):
         seen.append(tuple(shape))
-        return torch.tensor(np.array(draw, dtype=np.float64))
+        return jax.numpy.asarray(np.array(draw, dtype=np.float64))
 
     monkeypatch.setattr(keras_backend.random, random_fn, fake)
     theirs = getattr(keras.layers, name)(seed=1, **kwargs)

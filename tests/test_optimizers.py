@@ -19,7 +19,6 @@ def gradient_sequence(rng, steps=6, shape=(3, 4)):
 @pytest.mark.keras
 @pytest.mark.parametrize("name,config", CONFIGS)
 def test_matches_keras(keras, rng, name, config):
-    import torch
     start = rng.standard_normal((3, 4))
     grads = gradient_sequence(rng)
     theirs = getattr(keras.optimizers, name)(**config)
@@ -27,8 +26,9 @@ def test_matches_keras(keras, rng, name, config):
     ours = getattr(optimizers, name)(**config)
     w = start.copy()
     for g in grads:
-        theirs.apply_gradients([(torch.tensor(g), variable)])
+        theirs.apply_gradients([(keras.ops.convert_to_tensor(g), variable)])
         ours.apply({"w": w}, {"w": g})
+    assert variable.dtype == "float64"
     np.testing.assert_allclose(w, np.asarray(variable.numpy()), rtol=1e-10, atol=1e-12)
 
 

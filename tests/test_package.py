@@ -42,7 +42,7 @@ def test_import_needs_only_numpy():
 def test_heavy_optional_modules_stay_unloaded_until_used():
     probe = run_python(
         "import sys, edulayers as el\n"
-        "heavy = ['matplotlib', 'ipywidgets', 'torch', 'keras', 'IPython', 'scipy', 'pandas']\n"
+        "heavy = ['matplotlib', 'ipywidgets', 'torch', 'jax', 'keras', 'IPython', 'scipy', 'pandas']\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n")
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == ""

@@ -40,18 +40,6 @@ def _layer(name, pool, strides, padding, data_format):
                                     data_format=data_format)
 
 
-def _keras_torch_is_tf(name, pool, strides, padding, spatial):
-    """Keras 3 on torch pads an asymmetric 'same' window by replicating the edge, so its average
-    differs from TensorFlow's real-cells average there (pool 2 excepted: x and x average to x)."""
-    if not name.startswith("Average") or padding != "same":
-        return True
-    rank = len(spatial)
-    ps = (pool,) * rank if isinstance(pool, int) else pool
-    ss = ps if strides is None else ((strides,) * rank if isinstance(strides, int) else strides)
-    return all(b == a or p == 2 for n, p, s in zip(spatial, ps, ss)
-               for b, a in [padding_amounts(n, p, s, 1, "same")])
-
-
 def _tf_average(x_cl, pool, strides, padding):
     """TensorFlow's average pooling, written independently: sum-pool of x over sum-pool of ones,
     both zero-padded (so the divisor counts the real cells). x is channels_last."""
@@ -172,7 +160,9 @@ def test_global_max_tie_rule(name):
 
 @pytest.mark.keras
 @pytest.mark.parametrize("pool, strides, padding", [(2, None, "valid"), (3, 1, "valid"), (3, 2, "same")])
-def test_tie_rule_matches_keras_on_torch(keras, rng, pool, strides, padding):
+def test_tie_rule_matches_keras(keras, rng, pool, strides, padding):
+    """Keras on JAX sends a window's gradient to one maximum, the first in row-major order (XLA's
+    select-and-scatter), as TensorFlow's MaxPoolGrad does and ours (torch's max_pool2d too)."""
     x = rng.integers(0, 3, size=(2, 7, 7, 2)).astype(np.float64)   # many ties
     if pool == 2:
         x = x[:, :6, :6]
@@ -217,12 +207,13 @@ def test_keras_parity(keras, rng, name, config):
                                          data_format=data_format)
     batchless = (None, *shape[1:])
     assert ours.compute_output_shape(batchless) == tuple(theirs.compute_output_shape(batchless))
-    if _keras_torch_is_tf(name, pool, strides, padding, spatial):
-        compare_with_keras(ours, theirs, x)
-        assert ours.count_params() == theirs.count_params() == 0
-    else:   # Keras on torch replicates the edge here: compare with TensorFlow's rule instead
+    # Keras on JAX averages a 'same' window over its real cells (a sum-pool of ones as divisor),
+    # as TensorFlow does, so every configuration is compared with it (Keras on torch replicated
+    # the edge of an asymmetric 'same' window instead and had to be skipped there).
+    y, _ = compare_with_keras(ours, theirs, x)
+    assert ours.count_params() == theirs.count_params() == 0
+    if name.startswith("Average") and padding == "same":    # and both are TensorFlow's rule
         x_cl = x if data_format == "channels_last" else np.moveaxis(x, 1, -1)
-        y = as64(ours)(x)
         y_cl = y if data_format == "channels_last" else np.moveaxis(y, 1, -1)
         np.testing.assert_allclose(y_cl, _tf_average(x_cl, pool, strides or pool, padding), atol=1e-12)
 
@@ -244,11 +235,10 @@ def test_global_keras_parity(keras, rng, name, data_format, keepdims):
 @pytest.mark.keras
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_global_average_1d_mask_keras_parity(keras, rng, data_format):
-    import torch
     x = rng.standard_normal((3, 5, 4) if data_format == "channels_last" else (3, 4, 5))
     mask = np.array([[1, 1, 0, 0, 1], [1, 0, 0, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
     theirs = keras.layers.GlobalAveragePooling1D(data_format=data_format)
-    y_k, dx_k, _, dy = keras_forward_backward(theirs, x, mask=torch.tensor(mask))
+    y_k, dx_k, _, dy = keras_forward_backward(theirs, x, mask=mask)
     ours = as64(el.layers.GlobalAveragePooling1D(data_format=data_format))
     for path in ("fast", "reference"):
         np.testing.assert_allclose(ours(x, mask=mask, path=path), y_k, atol=1e-12)

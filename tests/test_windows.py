@@ -173,7 +173,7 @@ def test_output_length_rules():
     assert cu.deconv_padding_amounts(32, 16, 3, 2, 1, "same") == (0, 1)     # TF: odd zero after
     assert cu.deconv_padding_amounts(33, 16, 3, 2, 1, "valid") == (0, 0)
     assert cu.deconv_padding_amounts(34, 16, 3, 2, 1, "valid") == (0, 0)    # output_padding tail
-    assert cu.deconv_padding_amounts(9, 4, 2, 3, 1, "same") == (1, 1)       # as Keras on torch
+    assert cu.deconv_padding_amounts(9, 4, 2, 3, 1, "same") == (1, 1)       # as Keras on JAX, torch
     assert cu.effective_kernel_size(3, 2) == 5
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import edulayers as el
 from edulayers.explain import evaluate_arithmetic
-from twins import as64, assert_gradcheck, assert_paths_agree, compare_with_keras, keras_forward_backward
+from twins import as64, assert_gradcheck, assert_paths_agree, compare_with_keras, keras_vjp
 
 L = el.layers
 MERGE_MODES = ["concat", "sum", "mul", "ave", None]
@@ -251,9 +251,8 @@ def compare_bidirectional(ours, theirs, x, mask=None, rtol=1e-10, atol=1e-10):
     """Keras' weights into ours, then output(s), dx and every weight gradient (in get_weights order:
     Keras' variable paths end in the same ``kernel`` for both directions, so match by position)."""
     theirs.build(x.shape)
-    kwargs = {} if mask is None else {"mask": _torch_bool(mask)}
-    y_k, dx_k, _, dy = keras_forward_backward(theirs, x, **kwargs)
-    grads_k = [w.value.grad.numpy() for w in theirs.trainable_weights]
+    r = keras_vjp(theirs, (x,), {} if mask is None else {"mask": mask})
+    y_k, dx_k, grads_k, dy = r.y, r.dargs[0], r.grad_list, r.dy
     as64(ours)
     ours.forward(x, mask=mask)
     ours.set_weights(theirs.get_weights())
@@ -269,11 +268,6 @@ def compare_bidirectional(ours, theirs, x, mask=None, rtol=1e-10, atol=1e-10):
         np.testing.assert_allclose(ours.grads[name], g, rtol=rtol, atol=atol, err_msg=f"grads[{name!r}]")
     assert ours.count_params() == theirs.count_params()
     return y
-
-
-def _torch_bool(mask):
-    import torch
-    return torch.tensor(np.asarray(mask))
 
 
 @pytest.mark.keras
@@ -322,7 +316,6 @@ def test_bidirectional_mask_keras_parity(keras, rng, rnn, return_sequences):
 @pytest.mark.parametrize("rnn", RECURRENT)
 def test_bidirectional_initial_state_keras_parity(keras, rng, rnn):
     """initial_state: the first half goes to the forward layer; gradients flow into the states."""
-    import torch
     ours = as64(L.Bidirectional(_ours_recurrent(rnn, 3, return_sequences=True), merge_mode="ave"))
     theirs = keras.layers.Bidirectional(_keras_recurrent(keras, rnn, 3, return_sequences=True),
                                         merge_mode="ave")
@@ -330,22 +323,20 @@ def test_bidirectional_initial_state_keras_parity(keras, rng, rnn):
     n_states = 2 if rnn == "LSTM" else 1
     states = [rng.standard_normal((2, 3)) for _ in range(2 * n_states)]
     theirs.build(x.shape)
-    xt = torch.tensor(x, requires_grad=True)
-    st = [torch.tensor(s, requires_grad=True) for s in states]
-    yt = theirs(xt, initial_state=st)
-    dy = rng.standard_normal(tuple(yt.shape))
-    yt.backward(torch.tensor(dy))
+    dy = rng.standard_normal((2, 4, 3))
+    r = keras_vjp(theirs, (x,), {"initial_state": states}, dy=dy, wrt=("initial_state",))
     ours(x, initial_state=states)
     ours.set_weights(theirs.get_weights())
     y = ours(x, initial_state=states)
     dx, *dstates = ours.backward(dy)
-    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-10)
-    assert len(dstates) == 2 * n_states
-    for ours_d, theirs_s in zip(dstates, st):
-        np.testing.assert_allclose(ours_d, theirs_s.grad.numpy(), rtol=1e-10, atol=1e-10)
-    for name, w in zip(ours.params, theirs.trainable_weights):
-        np.testing.assert_allclose(ours.grads[name], w.value.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(y, r.y, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dx, r.dargs[0], rtol=1e-10, atol=1e-10)
+    assert len(dstates) == len(r.dkwargs["initial_state"]) == 2 * n_states
+    for ours_d, theirs_d in zip(dstates, r.dkwargs["initial_state"]):
+        np.testing.assert_allclose(ours_d, theirs_d, rtol=1e-10, atol=1e-10)
+    assert len(ours.params) == len(r.grad_list)
+    for name, g in zip(ours.params, r.grad_list):
+        np.testing.assert_allclose(ours.grads[name], g, rtol=1e-10, atol=1e-10)
     assert_gradcheck(ours, [x, *states], max_checks=30)
     assert_gradcheck(ours, [x, *states], max_checks=30, path="reference")
 
