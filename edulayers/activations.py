@@ -40,12 +40,12 @@ large :math:`|x|` (exp is only ever taken of non-positive numbers), except
 from __future__ import annotations
 
 import copy as _copy
-import difflib
 import math
 import warnings
 
 import numpy as np
 
+from ._registry import IdentifierError, lookup
 from .backend import floatx
 
 
@@ -664,18 +664,13 @@ def get(identifier):
         config = identifier.get("config")
         identifier = config if isinstance(config, str) else identifier.get("class_name")
     if isinstance(identifier, str):
-        key = identifier.lower()
-        if key in ALL:
-            return ALL[key]
-        close = difflib.get_close_matches(key, list(ALL), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Unknown activation: {identifier!r}.{hint} Expected one of {sorted(ALL)}")
+        return lookup(identifier, ALL, "activation")
     if callable(identifier):
         name = getattr(identifier, "__name__", "")
         if getattr(identifier, "__module__", "").startswith("keras") and name in ALL:
             return ALL[name]              # keras.activations.relu -> ours, with its exact derivative
         return _wrap_callable(identifier)
-    raise ValueError(f"Could not interpret activation identifier: {identifier!r}")
+    raise IdentifierError("activation", identifier)
 
 
 def _wrap_callable(fn):

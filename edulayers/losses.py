@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._registry import IdentifierError, lookup
 from .activations import _sigmoid
 from .backend import EPSILON
 
@@ -423,9 +424,6 @@ def get(identifier) -> Loss:
     if isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        if identifier in ALIASES:
-            return ALIASES[identifier]()
-        raise ValueError(f"Unknown loss: {identifier!r}. Expected one of "
-                         f"{sorted(k for k in ALIASES if k == k.lower())}")
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r} (give a name or a Loss "
-                     "object; a plain function has no gradient)")
+        return lookup(identifier, ALIASES, "loss")()
+    raise IdentifierError("loss", identifier, detail=" (give a name or a Loss object; a plain "
+                                                     "function has no gradient)")

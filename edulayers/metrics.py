@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses
+from ._registry import IdentifierError, unknown_name
 
 __all__ = ["binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "get"]
@@ -65,5 +66,8 @@ def get(identifier, loss=None):
     if isinstance(identifier, str) and identifier in losses.ALIASES:
         loss_obj = losses.ALIASES[identifier]()
         return identifier, lambda y_true, y_pred: loss_obj.per_sample(*loss_obj._prepare(y_true, y_pred))
-    raise ValueError(f"Unknown metric: {identifier!r}. Expected 'accuracy', one of {sorted(FUNCTIONS)} "
-                     "or a loss name")
+    if isinstance(identifier, str):
+        raise unknown_name("metric", identifier, ["accuracy", "acc", *FUNCTIONS,
+                                                  *(k for k in losses.ALIASES if k == k.lower())])
+    raise IdentifierError("metric", identifier, detail=" (give a name or a function "
+                                                       "metric(y_true, y_pred))")

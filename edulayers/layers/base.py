@@ -42,6 +42,7 @@ import numpy as np
 
 from .. import backend, constraints as constraints_mod, initializers as initializers_mod
 from .. import regularizers as regularizers_mod
+from .._registry import IdentifierError
 from ..explain import Explanation, Step, format_shape
 from ..symbolic import Node, SymbolicTensor, is_symbolic
 
@@ -69,12 +70,60 @@ def reset_names() -> None:
     _name_counts.clear()
 
 
-def positive_int(value, name: str, owner: str) -> int:
-    """``value`` as an ``int`` if it is a positive integer (``True`` is not); else a ValueError
-    that names the layer, the argument and what it got (for ``units``, ``filters``, ...)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
+class ArgumentTypeError(TypeError, ValueError):
+    """A constructor argument of the wrong type (``Dense('64')``, ``Dropout(True)``).
+
+    Keras raises TypeError for some of these (``RepeatVector('3')``) and ValueError for others
+    (``Dense('64')``); this is both, so ``except TypeError`` and ``except ValueError`` catch it.
+    """
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
+def _refuse(owner: str, name: str, expected: str, value, received=None):
+    """The one wording of a refused argument: layer, argument, what was expected, what came."""
+    if received is None:
+        received = repr(value) if isinstance(value, (int, np.integer)) and _is_number(value) \
+            else f"{value!r} (a {type(value).__name__})"
+    error = ValueError if _is_number(value) else ArgumentTypeError
+    return error(f"{owner}: {name} must be {expected}, got {received}")
+
+
+def positive_int(value, name: str, owner: str, *, allow_zero=False, expected=None,
+                 received=None) -> int:
+    """``value`` as an ``int`` if it is a positive integer (``>= 0`` with ``allow_zero``; ``True``
+    is not one); else an error naming the layer, the argument, what was expected and what it got.
+
+    Every size argument goes through here (units, filters, kernel_size, pool_size, strides,
+    depth_multiplier, RepeatVector's n, padding and cropping amounts...). A wrong type is an
+    ``ArgumentTypeError`` (a TypeError and a ValueError), a wrong number a ValueError.
+    ``expected`` / ``received`` replace the wording of the two halves, for an entry of a
+    tuple argument (``"every entry of strides"``, ``"strides=(1, 0)"``).
+    """
+    if isinstance(value, (int, np.integer)) and _is_number(value) and value >= (0 if allow_zero else 1):
+        return int(value)
+    raise _refuse(owner, name, expected or ("a non-negative int" if allow_zero else "a positive int"),
+                  value, received)
+
+
+def dropout_rate(value, name: str, owner: str, *, allow_one=True) -> float:
+    """``value`` as a ``float`` if it is a fraction of units to drop: in [0, 1], or [0, 1) with
+    ``allow_one=False`` (GaussianDropout and AlphaDropout, whose noise is infinite at 1).
+
+    Every rate goes through here: Dropout, GaussianDropout, AlphaDropout, and the ``dropout`` /
+    ``recurrent_dropout`` of the recurrent layers and cells. Keras 3 refuses a Dropout rate
+    outside [0, 1] but clips an RNN's silently; edulayers refuses both, in the same words.
+    """
+    if _is_number(value) and 0 <= value <= 1 and (allow_one or value < 1):
+        return float(value)
+    expected = ("a float between 0 and 1 (the fraction of units to drop)" if allow_one else
+                "a float in [0, 1) (the drop probability; at 1 the noise variance "
+                "rate / (1 - rate) is infinite)")
+    received = f"{name}={value!r}" + ("" if _is_number(value) else f" (a {type(value).__name__})")
+    raise _refuse(owner, name, expected, value, received)
 
 
 @dataclass
@@ -183,6 +232,60 @@ def _wrap_build(fn):
     return build
 
 
+#: the constructor arguments that may hold a name of each registry (Keras 1's init, W_regularizer...)
+_ARGUMENT_HINTS = {"activation": "activation", "initializer": "init", "regularizer": "regularizer",
+                   "constraint": "constraint"}
+
+
+def _wrap_init(fn):
+    """A refused constructor leaves no trace, and says which argument it refused.
+
+    The default-name counters and the shared random generator are put back (the next ``Dense``
+    is still ``dense``), and a name no registry knows is reported as this layer's:
+    ``Dense: unknown activation 'rellu'; did you mean 'relu'? ...``. A layer built inside another
+    constructor (an RNN's cell) is reported under the outer layer, the one the user called.
+    """
+    @functools.wraps(fn)
+    def __init__(self, *args, **kwargs):
+        counts, rng = dict(_name_counts), backend.global_rng()
+        bits = rng.bit_generator.state
+        try:
+            fn(self, *args, **kwargs)
+        except BaseException as err:
+            _name_counts.clear()
+            _name_counts.update(counts)
+            rng.bit_generator.state = bits
+            if isinstance(err, IdentifierError):
+                argument = err.argument or _argument_holding(fn, args, kwargs, err)
+                located = err.located(type(self).__name__, argument)
+                raise located.with_traceback(err.__traceback__) from None
+            raise
+    __init__._edulayers_wrapped = True
+    return __init__
+
+
+def _argument_holding(fn, args, kwargs, err):
+    """The constructor argument whose value is the identifier ``err`` refused, if one is."""
+    hint = _ARGUMENT_HINTS.get(err.kind)
+    if hint is None:
+        return None
+    try:
+        signature = inspect.signature(fn)
+        bound = signature.bind(None, *args, **kwargs).arguments
+    except (TypeError, ValueError):
+        signature, bound = None, dict(kwargs)
+    items = []
+    for name, value in bound.items():
+        spread = signature is not None and signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD
+        items.extend(value.items() if spread else [(name, value)])
+    for name, value in items:
+        if hint in name and (value is err.identifier or
+                             (isinstance(value, str) and value == err.identifier) or
+                             (isinstance(value, dict) and value.get("class_name") == err.identifier)):
+            return name
+    return None
+
+
 def _wrap_backward(fn):
     @functools.wraps(fn)
     def backward(self, dy):
@@ -235,7 +338,7 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name, wrapper in (("forward", _wrap_forward), ("backward", _wrap_backward),
-                              ("build", _wrap_build)):
+                              ("build", _wrap_build), ("__init__", _wrap_init)):
             fn = cls.__dict__.get(name)
             if fn is not None and not getattr(fn, "_edulayers_wrapped", False):
                 setattr(cls, name, wrapper(fn))
@@ -249,6 +352,10 @@ class Layer:
         self.name = name or unique_name(_snake(cls))
         self.trainable = bool(trainable)
         self.dtype = str(np.dtype(dtype or backend.floatx()))
+        if batch_size is not None:
+            batch_size = positive_int(batch_size, "batch_size", cls)
+        if input_dim is not None:
+            input_dim = positive_int(input_dim, "input_dim", cls)
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -312,12 +419,18 @@ class Layer:
         stores ``self.kernel_initializer = initializers.get("he_uniform")`` and so on, and
         ``get_config`` serializes them back: the bookkeeping every layer with weights shares.
         """
+        resolved = {}                  # all resolved first: a refused option changes nothing
         for name, value in options.items():
             kind = name.rsplit("_", 1)[-1]
             if kind not in _WEIGHT_OPTION_MODULES:
                 raise TypeError(f"{self._label}: {name!r} is not an *_initializer, *_regularizer "
                                 "or *_constraint argument")
-            setattr(self, name, _WEIGHT_OPTION_MODULES[kind].get(value))
+            try:
+                resolved[name] = _WEIGHT_OPTION_MODULES[kind].get(value)
+            except IdentifierError as err:
+                raise err.located(self._label, name).with_traceback(err.__traceback__) from None
+        for name, value in resolved.items():
+            setattr(self, name, value)
             if name not in self._weight_options:
                 self._weight_options.append(name)
 
@@ -351,14 +464,19 @@ class Layer:
             raise ValueError(f"{self._label}.add_weight: dtype {np.dtype(dtype)} differs from the "
                              f"layer's dtype {self.dtype}; set the layer's dtype=... instead")
         shape = tuple(int(s) for s in shape)
-        init = initializers_mod.get("glorot_uniform" if initializer is None else initializer)
+        try:                           # every name resolved before anything is drawn or stored
+            init = initializers_mod.get("glorot_uniform" if initializer is None else initializer)
+            regularizer = regularizers_mod.get(regularizer)
+            constraint = constraints_mod.get(constraint)
+        except IdentifierError as err:
+            raise err.located(f"{self._label}.add_weight({name!r})", err.kind) \
+                .with_traceback(err.__traceback__) from None
         value = np.asarray(init(shape, dtype=self.dtype), dtype=self.dtype)
         if value.shape != shape:
             raise ValueError(f"{self._label}: initializer {init!r} gave shape {value.shape} for weight "
                              f"{name!r}, expected {shape}")
         self._weights[name] = value
-        self._weight_specs[name] = WeightSpec(bool(trainable), init, regularizers_mod.get(regularizer),
-                                              constraints_mod.get(constraint))
+        self._weight_specs[name] = WeightSpec(bool(trainable), init, regularizer, constraint)
         return value
 
     @property
@@ -653,6 +771,7 @@ class Layer:
 
 Layer.build = _wrap_build(Layer.build)   # layers without weights inherit this one
 Layer.forward = _wrap_forward(Layer.forward)   # a Keras-style layer's call() runs through it
+Layer.__init__ = _wrap_init(Layer.__init__)    # Layer(...) itself refuses without a trace too
 
 
 def _build_state(layer) -> tuple:

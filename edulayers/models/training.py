@@ -65,7 +65,8 @@ class Training:
 
     # ---------------------------------------------------------------- one step of training
     def train_step(self, x, y) -> dict:
-        """One step of gradient descent on the batch ``(x, y)``; returns the batch's loss and metrics."""
+        """One step of gradient descent on the batch ``(x, y)``, the six steps of the module's
+        docstring one line each; returns the batch's loss and metrics."""
         self._require_compiled("train_step")
         y_pred = self.forward(x, training=True)                                  # 1. forward
         logs = self._batch_logs(y, y_pred)                                       # 2. loss, metrics
@@ -227,7 +228,7 @@ class Training:
             arrays = [_array(self._label, what, "x", x)]
         for i, (a, shape) in enumerate(zip(arrays, expected)):
             label = "x" if len(arrays) == 1 else f"x[{i}]"
-            if shape is not None and (a.ndim != len(shape) or any(
+            if isinstance(shape, tuple) and (a.ndim != len(shape) or any(
                     s is not None and s != v for s, v in zip(shape[1:], a.shape[1:]))):
                 raise ValueError(f"{self._label}.{what}: {label} must have shape {tuple(shape)} "
                                  f"(batch first), got an array of shape {a.shape}")

@@ -243,24 +243,26 @@ def normalize_padding(value, owner="layer", allowed=("valid", "same")) -> str:
 
 
 def normalize_tuple(value, n, name, owner="layer", allow_zero=False) -> tuple:
-    """``3 -> (3, 3)`` for an ``n``-D layer; each entry must be a positive int (or >= 0)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = (int(value),) * n
+    """``3 -> (3, 3)`` for an ``n``-D layer; each entry must be a positive int (or >= 0).
+
+    The entries are checked by ``edulayers.layers.base.positive_int``, the one check of every
+    size argument: a string or a bool is refused as a wrong type, ``2.5`` or ``0`` as a wrong value.
+    """
+    from ..layers.base import positive_int      # imported here: the layers import this module
+    kind = "non-negative" if allow_zero else "positive"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        entries = (value,) * n                  # 3 -> (3, 3): the entries are checked below
+    elif isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return (positive_int(value, name, owner, allow_zero=allow_zero,
+                             expected=f"a {kind} int or a tuple of {n} {kind} int{'s' * (n > 1)}"),) * n
     else:
-        try:
-            value = tuple(value)
-        except TypeError:
-            raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, "
-                             f"got {value!r}") from None
-        if len(value) != n or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                      for v in value):
-            raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-        value = tuple(int(v) for v in value)
-    low = 0 if allow_zero else 1
-    if any(v < low for v in value):
-        kind = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{owner}: every entry of {name} must be {kind}, got {value!r}")
-    return value
+        entries = tuple(value)
+    if len(entries) != n:
+        raise ValueError(f"{owner}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return tuple(positive_int(v, f"every entry of {name}", owner, allow_zero=allow_zero,
+                              expected=f"{kind} (an int >= {0 if allow_zero else 1})",
+                              received=f"{name}={value!r}")
+                 for v in entries)
 
 
 # ---------------------------------------------------------------------------- shapes and layouts

@@ -4,7 +4,31 @@
 * ``initializer_explorer()``: a histogram of drawn weights with the theoretical density.
 
 Each module also has a static figure function for readers without a kernel (the book).
+Functions that draw import matplotlib (and ipywidgets) when called; without them they raise an
+ImportError that says what to install: ``pip install 'edulayers[notebooks]'``.
 """
+import importlib
+
+INSTALL = "pip install 'edulayers[notebooks]'"
+
+
+def _require(*modules, feature):
+    """The ``modules`` that ``feature`` needs, imported (one module, or a tuple of them).
+
+    A missing one is an ImportError naming the feature, the package and the command to run.
+    """
+    found = []
+    for module in modules:
+        package = module.split(".")[0]
+        try:
+            found.append(importlib.import_module(module))
+        except ModuleNotFoundError as err:
+            if err.name is not None and err.name.split(".")[0] != package:
+                raise                       # something else is missing, inside the package
+            raise ImportError(f"el.widgets.{feature} needs {package}, which is not installed: "
+                              f"run {INSTALL} (the notebooks extra: matplotlib and ipywidgets)",
+                              name=package) from err
+    return found[0] if len(found) == 1 else tuple(found)
 
 
 def __getattr__(name):

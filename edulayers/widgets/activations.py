@@ -12,13 +12,15 @@ then is the sigmoid, sparsemax the sparse_sigmoid), and glu of :math:`(x, x)`, w
 :math:`x\,\sigma(x)`. Their "derivative" is the derivative along that slice, computed with
 ``backward`` (the vector-Jacobian product), so the picture also checks it.
 
-matplotlib and ipywidgets are imported inside the functions: ``curve()`` works without them.
+matplotlib and ipywidgets are imported inside the functions: ``curve()`` works without them
+(the others say what to install when they are missing).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .. import activations as _activations
+from . import _require
 
 __all__ = ["curve", "plot_activation", "plot_activations", "activation_explorer", "canonical_names"]
 
@@ -79,7 +81,7 @@ def _describe(act, params):
 
 def plot_activation(name, ax=None, xlim=(-5.0, 5.0), num=801, derivative=True, **params):
     """Draw :math:`f(x)` (solid) and :math:`f'(x)` (dashed) of one activation; returns the axes."""
-    import matplotlib.pyplot as plt
+    plt = _require("matplotlib.pyplot", feature="plot_activation")
 
     act = _activations.get(name)
     p = _plot_params(act, params)
@@ -114,7 +116,7 @@ def plot_activations(names=None, ncols=4, xlim=(-5.0, 5.0), params=None, panel_s
 
     ``params`` maps a name to its parameters: ``{"elu": {"alpha": 0.5}}``.
     """
-    import matplotlib.pyplot as plt
+    plt = _require("matplotlib.pyplot", feature="plot_activations")
 
     names = canonical_names() if names is None else list(names)
     params = params or {}
@@ -140,8 +142,7 @@ def activation_explorer(name="leaky_relu", xlim=(-5.0, 5.0)):
     Returns the widget (display it, or leave it as the last expression of a cell). Its
     ``controls`` dict holds the current parameter widgets and ``redraw()`` redraws.
     """
-    import ipywidgets as W
-    import matplotlib.pyplot as plt
+    W, plt = _require("ipywidgets", "matplotlib.pyplot", feature="activation_explorer")
 
     dropdown = W.Dropdown(options=canonical_names(), value=_activations.get(name).name,
                           description="activation")

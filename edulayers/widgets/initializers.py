@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .. import initializers as inits
+from . import _require
 
 __all__ = ["plot_initializer", "plot_initializers", "initializer_explorer",
            "plot_activation_histograms", "activation_statistics", "theoretical_density"]
@@ -149,7 +150,7 @@ def plot_initializer(name_or_init, shape=(256, 256), ax=None, bins=60, seed=0, t
 
     Returns the Axes. The title's second and third lines hold the formula with the numbers.
     """
-    import matplotlib.pyplot as plt
+    plt = _require("matplotlib.pyplot", feature="plot_initializer")
 
     init = _seeded(inits.get(name_or_init), seed)
     shape = tuple(int(s) for s in shape)
@@ -184,7 +185,7 @@ def plot_initializers(names=None, shape=(256, 256), ncols=3, seed=0, bins=50, fi
 
     Returns the matplotlib Figure.
     """
-    import matplotlib.pyplot as plt
+    plt = _require("matplotlib.pyplot", feature="plot_initializers")
 
     names = list(names or PRESETS)
     nrows = math.ceil(len(names) / ncols)
@@ -205,8 +206,7 @@ def initializer_explorer(shape=(256, 256), seed=0):
     changing any of them afterwards shows the custom ``VarianceScaling``. ``fan_in`` and
     ``fan_out`` make the Dense-kernel shape ``(fan_in, fan_out)``. Returns the widget box.
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    widgets, plt = _require("ipywidgets", "matplotlib.pyplot", feature="initializer_explorer")
 
     style = {"description_width": "80px"}
     preset = widgets.Dropdown(options=list(PRESETS) + ["custom"], value="glorot_uniform",
@@ -302,7 +302,7 @@ def plot_activation_histograms(initializer, activation, layers=5, units=100, sam
 
     Returns the Figure. Each panel's title gives the standard deviation of that layer's output.
     """
-    import matplotlib.pyplot as plt
+    plt = _require("matplotlib.pyplot", feature="plot_activation_histograms")
 
     outputs = activation_statistics(initializer, activation, layers, units, samples, seed)
     if value_range is None:

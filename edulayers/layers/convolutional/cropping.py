@@ -24,7 +24,7 @@ from ...explain import Step
 from ...utils.conv_utils import (axes_description, from_channels_last, normalize_data_format,
                                  to_channels_last)
 from .._legacy import keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 
 __all__ = ["Cropping1D", "Cropping2D", "Cropping3D"]
 
@@ -38,24 +38,24 @@ def normalize_pairs(value, rank: int, name: str, owner: str) -> tuple:
     ``2 -> ((2, 2), (2, 2))``; ``(1, 2) -> ((1, 1), (2, 2))`` for 2-D (one symmetric amount per
     axis) but ``((1, 2),)`` for 1-D (the pair itself); ``((1, 2), (3, 4))`` is kept.
     """
+    forms = ("an int or a tuple of 2 ints (before, after)" if rank == 1 else
+             f"an int, a tuple of {rank} ints, or a tuple of {rank} (before, after) pairs")
+    expected = f"{forms} of non-negative ints"
+
     def bad():
-        forms = ("an int or a tuple of 2 ints (before, after)" if rank == 1 else
-                 f"an int, a tuple of {rank} ints, or a tuple of {rank} (before, after) pairs")
-        return ValueError(f"{owner}: {name} must be {forms} of non-negative ints, got {value!r}")
+        return ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
 
     def as_int(v):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
-            raise bad()
-        return int(v)
+        return positive_int(v, name, owner, allow_zero=True, expected=expected, received=repr(value))
 
     def as_pair(v):
-        if isinstance(v, (int, np.integer)):
+        if np.isscalar(v):                   # 2, or 2.5 or "2" (refused as one amount, not a pair)
             return (as_int(v), as_int(v))
         if not hasattr(v, "__len__") or len(v) != 2:
             raise bad()
         return (as_int(v[0]), as_int(v[1]))
 
-    if isinstance(value, (int, np.integer)):
+    if np.isscalar(value):
         return ((as_int(value),) * 2,) * rank
     if rank == 1:
         return (as_pair(value),)

@@ -25,7 +25,7 @@ import numpy as np
 from ...explain import Step
 from ...utils.conv_utils import axes_description, normalize_data_format, normalize_tuple
 from .._legacy import keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 from .cropping import _AXIS_NAMES, _INDEX_NAMES, index_latex, spatial_axes
 
 __all__ = ["UpSampling1D", "UpSampling2D", "UpSampling3D"]
@@ -204,9 +204,7 @@ class UpSampling1D(_UpSampling):
         if "length" in kwargs:                    # Keras 1: UpSampling1D(length=2)
             size = kwargs.pop("length")
         super().__init__(**kwargs)
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-            raise ValueError(f"UpSampling1D: size must be a positive int, got {size!r}")
-        self._setup(size, "channels_last")
+        self._setup(positive_int(size, "size", "UpSampling1D"), "channels_last")
 
     def get_config(self):
         return {**super().get_config(), "size": self.size[0]}

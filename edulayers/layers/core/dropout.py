@@ -20,7 +20,7 @@ import numpy as np
 from ... import backend
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import Layer
+from ..base import Layer, dropout_rate, positive_int
 
 __all__ = ["Dropout"]
 
@@ -51,11 +51,7 @@ class Dropout(Layer):
     @keras1_arguments
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
-                or not 0 <= rate <= 1:
-            raise ValueError(f"{self._label}: rate must be a float between 0 and 1 (the fraction "
-                             f"of units to drop), got rate={rate!r}")
-        self.rate = float(rate)
+        self.rate = dropout_rate(rate, "rate", self._label)      # [0, 1], as Keras 3
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self.seed = seed
         # One generator per layer: a seed makes it repeatable; gradcheck restores its state so
@@ -70,11 +66,10 @@ class Dropout(Layer):
             raise ValueError(f"{self._label}: noise_shape must be a tuple of ints or None "
                              f"(batch axis included), got noise_shape={noise_shape!r}")
         noise_shape = tuple(noise_shape)
-        for i, d in enumerate(noise_shape):
-            if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d <= 0):
-                raise ValueError(f"{self._label}: noise_shape entries must be positive ints or None, "
-                                 f"got {d!r} at index {i} of noise_shape={noise_shape!r}")
-        return tuple(None if d is None else int(d) for d in noise_shape)
+        return tuple(None if d is None else
+                     positive_int(d, "noise_shape entries", self._label, expected="positive ints or None",
+                                  received=f"{d!r} at index {i} of noise_shape={noise_shape!r}")
+                     for i, d in enumerate(noise_shape))
 
     def concrete_noise_shape(self, input_shape):
         """``noise_shape`` with ``None`` filled from ``input_shape``; checks it broadcasts."""

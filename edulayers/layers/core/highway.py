@@ -95,8 +95,6 @@ class Highway(Layer):
                              f"bias, e.g. -2), got {transform_bias!r}")
         if not isinstance(bias, (bool, np.bool_)):
             raise ValueError(f"Highway: bias must be True or False, got {bias!r}")
-        if input_dim is not None and (not isinstance(input_dim, (int, np.integer)) or input_dim <= 0):
-            raise ValueError(f"Highway: input_dim must be a positive int, got {input_dim!r}")
         self.init = initializers.get(init)
         self.transform_bias = float(transform_bias)
         self.activation = activations.get(activation)

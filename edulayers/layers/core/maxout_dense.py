@@ -88,8 +88,6 @@ class MaxoutDense(Layer):
                          input_dim=input_dim, **kwargs)
         for arg, value in (("output_dim", output_dim), ("nb_feature", nb_feature)):
             positive_int(value, arg, "MaxoutDense")
-        if input_dim is not None and (not isinstance(input_dim, (int, np.integer)) or input_dim <= 0):
-            raise ValueError(f"MaxoutDense: input_dim must be a positive int, got {input_dim!r}")
         if not isinstance(bias, (bool, np.bool_)):
             raise ValueError(f"MaxoutDense: bias must be True or False, got {bias!r}")
         if fan_convention not in FAN_CONVENTIONS:

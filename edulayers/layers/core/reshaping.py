@@ -20,7 +20,7 @@ import numpy as np
 
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, positive_int
 
 __all__ = ["Flatten", "Reshape", "Permute", "RepeatVector"]
 
@@ -362,10 +362,7 @@ class RepeatVector(Layer):
     @keras1_arguments
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-            raise ValueError(f"{self._label}: n must be a positive int (the number of repeats), "
-                             f"got n={n!r}")
-        self.n = int(n)
+        self.n = positive_int(n, "n", self._label, expected="a positive int (the number of repeats)")
         self.input_spec = InputSpec(ndim=2, description="(batch, features)")
 
     # ---------------------------------------------------------------- fast path: broadcast, then one sum

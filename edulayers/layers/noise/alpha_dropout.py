@@ -22,9 +22,9 @@ import numpy as np
 
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import Layer
+from ..base import Layer, dropout_rate
 from ..core.dropout import Dropout
-from ._common import check_rate, check_seed, layer_rng
+from ._common import check_seed, layer_rng
 
 __all__ = ["AlphaDropout"]
 
@@ -62,7 +62,7 @@ class AlphaDropout(Layer):
     @keras1_arguments
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = check_rate(self._label, rate)
+        self.rate = dropout_rate(rate, "rate", self._label, allow_one=False)   # 1: infinite noise
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self.seed = check_seed(self._label, seed)
         self.rng = layer_rng(seed)

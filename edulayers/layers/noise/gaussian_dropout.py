@@ -17,8 +17,8 @@ import numpy as np
 
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import Layer
-from ._common import check_rate, check_seed, layer_rng
+from ..base import Layer, dropout_rate
+from ._common import check_seed, layer_rng
 
 __all__ = ["GaussianDropout"]
 
@@ -44,7 +44,7 @@ class GaussianDropout(Layer):
     @keras1_arguments
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = check_rate(self._label, rate)
+        self.rate = dropout_rate(rate, "rate", self._label, allow_one=False)   # 1: infinite noise
         self.seed = check_seed(self._label, seed)
         self.rng = layer_rng(seed)
 

@@ -42,8 +42,9 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import InputSpec, positive_int
+from ..base import InputSpec
 from .base_rnn import CellRNN, RNNCell
+from .simple_rnn import check_arguments
 
 __all__ = ["GRU", "GRUCell"]
 
@@ -177,15 +178,6 @@ def _tex_name(activation, symbols):
     return symbols.get(name, r"\mathrm{" + name.replace("_", r"\_") + "}")
 
 
-def _check_arguments(owner, units, dropout, recurrent_dropout):
-    positive_int(units, "units", owner)
-    for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
-                or not 0 <= rate <= 1:
-            raise ValueError(f"{owner}: {arg} must be a float between 0 and 1 (the fraction of "
-                             f"units to drop), got {arg}={rate!r}")
-
-
 def _three(masks):
     """Dropout masks per gate: ``None``, one mask shared by the three gates, or one per gate."""
     if masks is None:
@@ -234,14 +226,12 @@ class GRUCell(RNNCell):
                  seed=None, **kwargs):
         recurrent_activation = _legacy_recurrent_arguments(kwargs, recurrent_activation)
         super().__init__(seed=seed, **kwargs)
-        _check_arguments(self._label, units, dropout, recurrent_dropout)
-        self.units = int(units)
+        self.units, self.dropout, self.recurrent_dropout = check_arguments(
+            self._label, units, dropout, recurrent_dropout)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
         self.reset_after = bool(reset_after)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
         # As Keras 3: recurrent dropout switches to one mask per gate (its implementation=1).
         self.dropout_mask_count = 3 if self.recurrent_dropout > 0 else 1
         self.state_size = (self.units,)
@@ -518,7 +508,7 @@ class GRU(CellRNN):
                  stateful=False, unroll=False, reset_after=True, **kwargs):
         recurrent_activation = _legacy_recurrent_arguments(kwargs, recurrent_activation)
         kwargs.pop("use_cudnn", None)       # Keras 3's GPU switch: there is no cuDNN here
-        _check_arguments("GRU", units, dropout, recurrent_dropout)   # named as the user's layer
+        check_arguments(type(self).__name__, units, dropout, recurrent_dropout)   # the user's layer
         cell = GRUCell(units, activation=activation, recurrent_activation=recurrent_activation,
                        use_bias=use_bias, kernel_initializer=kernel_initializer,
                        recurrent_initializer=recurrent_initializer,

@@ -40,9 +40,8 @@ import numpy as np
 from ... import activations, initializers
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import positive_int
 from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
-from .simple_rnn import _rate
+from .simple_rnn import check_arguments
 
 __all__ = ["LSTMCell", "LSTM"]
 
@@ -85,13 +84,12 @@ class LSTMCell(RNNCell):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  seed=None, implementation=2, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.units = positive_int(units, "units", self._label)
+        self.units, self.dropout, self.recurrent_dropout = check_arguments(
+            self._label, units, dropout, recurrent_dropout)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.dropout = _rate(self._label, "dropout", dropout)
-        self.recurrent_dropout = _rate(self._label, "recurrent_dropout", recurrent_dropout)
         if implementation not in (1, 2):
             raise ValueError(f"{self._label}: implementation must be 1 or 2, got {implementation!r}")
         self.implementation = 1 if self.recurrent_dropout else int(implementation)
@@ -261,6 +259,7 @@ class LSTM(CellRNN):
             recurrent_activation = inner_activation
         if consume_less is not None:
             implementation = _KERAS1_CONSUME_LESS.get(consume_less, 2)
+        check_arguments(type(self).__name__, units, dropout, recurrent_dropout)
         cell = LSTMCell(units, activation=activation, recurrent_activation=recurrent_activation,
                         use_bias=use_bias, kernel_initializer=kernel_initializer,
                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,

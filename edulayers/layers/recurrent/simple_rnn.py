@@ -24,16 +24,20 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
-from ..base import positive_int
+from ..base import dropout_rate, positive_int
 from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
 
 __all__ = ["SimpleRNNCell", "SimpleRNN"]
 
 
-def _rate(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{owner}: {name} must be a float between 0 and 1, got {value!r}")
-    return min(1.0, max(0.0, float(value)))      # Keras 3 clips the rate into [0, 1]
+def check_arguments(owner, units, dropout, recurrent_dropout):
+    """``(units, dropout, recurrent_dropout)`` of SimpleRNN, LSTM, GRU and their cells, checked.
+
+    A layer checks them under its own name before it makes its cell, so that ``LSTM(0)`` is
+    refused as the LSTM's. A rate outside [0, 1] is an error (Keras 3 clips it silently).
+    """
+    return (positive_int(units, "units", owner), dropout_rate(dropout, "dropout", owner),
+            dropout_rate(recurrent_dropout, "recurrent_dropout", owner))
 
 
 class SimpleRNNCell(RNNCell):
@@ -61,11 +65,10 @@ class SimpleRNNCell(RNNCell):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.units = positive_int(units, "units", self._label)
+        self.units, self.dropout, self.recurrent_dropout = check_arguments(
+            self._label, units, dropout, recurrent_dropout)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.dropout = _rate(self._label, "dropout", dropout)
-        self.recurrent_dropout = _rate(self._label, "recurrent_dropout", recurrent_dropout)
         self.set_weight_options(kernel_initializer=kernel_initializer,
                                 recurrent_initializer=recurrent_initializer,
                                 bias_initializer=bias_initializer,
@@ -184,6 +187,7 @@ class SimpleRNN(CellRNN):
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, **kwargs):
+        check_arguments(type(self).__name__, units, dropout, recurrent_dropout)
         cell = SimpleRNNCell(units, activation=activation, use_bias=use_bias,
                              kernel_initializer=kernel_initializer,
                              recurrent_initializer=recurrent_initializer,
