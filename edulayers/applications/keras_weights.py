@@ -24,8 +24,8 @@ Either way, a layer's arrays are in Keras' ``get_weights()`` order, which is the
 Conv2D or DepthwiseConv2D without bias. Values are cast to the layer's dtype.
 
 Reading HDF5 needs h5py, an optional dependency: ``pip install 'edulayers[keras-files]'``.
-Keras 3's zipped ``.keras`` format is not read (its weights are a ``.weights.h5`` file inside
-the zip: extract ``model.weights.h5`` and pass that).
+A whole Keras 3 ``.keras`` model file (architecture and weights) is read by
+``el.models.load_model`` (edulayers/saving), which also writes them.
 """
 from __future__ import annotations
 

@@ -25,9 +25,15 @@ A model follows the layer protocol where it can (``forward``, ``backward``, ``pa
 
 Two modules: ``graph`` (``Sequential``, ``Model``, their weights, ``summary`` and ``explain``)
 and ``training`` (``compile``, ``fit``, ``evaluate``, ``predict``, the training step, ``History``).
+Keras 3's files (``model.save("m.keras")``, ``load_model``, ``to_json``/``model_from_json``,
+``save_weights("x.weights.h5")``) are in ``edulayers.saving``.
 """
 from .graph import Model, Sequential
 from .training import History
 from ..symbolic import Input
+# Keras 3's files and configs (edulayers/saving): the JSON and config parts need only NumPy,
+# the .keras and .weights.h5 files h5py (pip install 'edulayers[keras-files]')
+from ..saving.keras_format import clone_model, load_model, model_from_config, model_from_json
 
-__all__ = ["Sequential", "Model", "Input", "History"]
+__all__ = ["Sequential", "Model", "Input", "History", "load_model", "model_from_json",
+           "model_from_config", "clone_model"]

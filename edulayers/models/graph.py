@@ -64,13 +64,26 @@ class _Model(Training):
             arrays = arrays[n:]
 
     def save_weights(self, path) -> None:
-        """Save every weight to a ``.npz`` file, in layer order (keys ``layer_0/kernel``, ...)."""
+        """Save every weight: ``x.weights.h5`` is Keras 3's weights file (Keras' ``load_weights``
+        reads it; needs h5py); any other name a ``.npz`` file in layer order (keys
+        ``layer_0/kernel``, ...)."""
+        if _is_keras_weights_file(path):
+            from ..saving.h5_weights import save_weights_h5
+            return save_weights_h5(self, path)
         arrays = {f"layer_{i}/{k}": w for i, layer in enumerate(self.layers) for k, w in layer.weights.items()}
         with open(path, "wb") as f:
             np.savez(f, **arrays)
 
     def load_weights(self, path) -> None:
-        """Load weights saved by ``save_weights``: matched by layer position, as Keras does."""
+        """Load weights saved by ``save_weights``: matched by layer position, as Keras does.
+
+        ``x.weights.h5`` (Keras 3's file, from Keras or edulayers) is matched as Keras matches
+        it, layer by layer in Keras' order; a file for another architecture is refused with the
+        layers expected and found, and nothing is loaded.
+        """
+        if _is_keras_weights_file(path):
+            from ..saving.h5_weights import load_weights_h5
+            return load_weights_h5(self, path)
         with np.load(path) as data:
             stored = dict(data)
         expected = [f"layer_{i}/{k}" for i, layer in enumerate(self.layers) for k in layer.weights]
@@ -78,6 +91,29 @@ class _Model(Training):
             raise ValueError(f"load_weights: {path} holds {sorted(stored)}, but {self._label} "
                              f"has {expected}")
         self.set_weights([stored[k] for k in expected])
+
+    # ---------------------------------------------------------------- Keras 3's files (el.saving)
+    def save(self, filepath) -> None:
+        """Write Keras 3's ``.keras`` file (config, metadata, weights): ``keras.models.load_model``
+        opens it, and so does ``el.models.load_model``."""
+        from ..saving.keras_format import save_model
+        save_model(self, filepath)
+
+    def get_config(self) -> dict:
+        """The model's config in Keras 3's structure (what ``keras.Model.get_config`` gives)."""
+        from ..saving.keras_config import model_to_keras
+        return model_to_keras(self, strict=False)["config"]
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model (fresh weights) from ``get_config()`` here or in Keras 3."""
+        from ..saving.keras_format import model_from_config
+        return model_from_config(config, custom_objects)
+
+    def to_json(self, **json_kwargs) -> str:
+        """Keras 3's JSON of the architecture (``keras.models.model_from_json`` reads it)."""
+        from ..saving.keras_format import model_to_json
+        return model_to_json(self, **json_kwargs)
 
     def count_params(self) -> int:
         self._require_built("count_params")
@@ -427,3 +463,8 @@ def _sum_formula(children) -> str:
     nonzero = [c for c in children if c.param_count]
     return " + ".join(f"({c.param_formula})" if "+" in c.param_formula else c.param_formula
                       for c in nonzero) or "0"
+
+def _is_keras_weights_file(path) -> bool:
+    """Keras 3 names its weights files ``*.weights.h5``; save/load_weights pick the format by it."""
+    import os
+    return os.fspath(path).endswith(".weights.h5")
