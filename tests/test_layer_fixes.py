@@ -572,7 +572,7 @@ def test_a_refused_call_of_a_built_layer_changes_nothing(rng):
     weights = {k: w.copy() for k, w in layer.weights.items()}
     with pytest.raises(ValueError):
         layer(rng.standard_normal((2, 5)), path="reference")
-    assert layer._last_path == "fast"
+    assert layer.last_call.path == "fast"
     np.testing.assert_array_equal(layer.backward(dy), expected)
     assert all(np.array_equal(weights[k], w) for k, w in layer.weights.items())
 

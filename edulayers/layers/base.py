@@ -5,7 +5,7 @@ A layer is written like a textbook page::
     class Square(Layer):
         formula = r"y = x^2"
 
-        def forward(self, x, training=False):
+        def forward(self, x, training=False, mask=None):
             self.cache = x                     # what backward needs
             return x ** 2
 
@@ -19,7 +19,8 @@ layer (and for every student's custom layer):
   checks its rank and dimensions against ``input_spec`` (a clear ``ValueError``
   that names the layer, the expected shape and the received one), builds the
   weights on the first call, and picks the fast path or, with
-  ``path="reference"``, the readable ``forward_reference``;
+  ``path="reference"``, the readable ``forward_reference``; what the call leaves for
+  backward (path, cache, output, its shapes and mask) is one ``CallRecord``, ``layer.last_call``;
 * ``layer.backward(dy)`` checks ``dy`` against the last output, runs the
   backward of the path the last forward used, and checks that every trainable
   weight received its gradient in ``layer.grads``;
@@ -164,6 +165,64 @@ class WeightSpec:
     constraint: object
 
 
+@dataclass
+class CallRecord:
+    """What one call of a layer leaves for its backward, in one place.
+
+    ``forward`` starts a new record (``layer.last_call``) before it runs the layer's own code;
+    ``self.cache = ...`` inside a layer's forward writes into it, and ``backward`` reads this
+    record: the path that ran, the cache, the output's shapes (``dy`` must match them), the
+    output itself (for the activity penalty) and the output's mask. A layer used twice (shared
+    weights in a functional model) has one record per call: the model keeps each node's record
+    (``call_state``) and puts it back before that node's backward.
+    """
+    path: str = "fast"
+    cache: object = None
+    output: object = None
+    output_shapes: object = None
+    mask: object = None
+
+
+def held_layers(layer) -> list:
+    """The layers ``layer`` holds directly: a wrapper's layers, an RNN's cell, a model's layers.
+
+    The one place that walks a layer's attributes for other layers; freezing, casting, and the
+    per-call state below all follow it.
+    """
+    found = []
+    for value in vars(layer).values():
+        for sub in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(sub, Layer) and not any(sub is f for f in found):
+                found.append(sub)
+    return found
+
+
+def _layer_and_held(layer) -> list:
+    """``layer`` and every layer under it (depth first, each once)."""
+    order, todo = [], [layer]
+    while todo:
+        current = todo.pop()
+        if not any(current is seen for seen in order):
+            order.append(current)
+            todo.extend(held_layers(current))
+    return order
+
+
+def call_state(layer) -> list:
+    """The state the last call left in ``layer`` and in every layer it holds: each one's
+    ``last_call`` record and the attributes it names in ``per_call_attributes`` (an RNN cell's
+    dropout masks and projected inputs, drawn once per sequence). ``restore_call_state`` puts
+    them back, so that ``backward`` answers for that call and not for a later one."""
+    return [(sub, sub.last_call, {name: sub.__dict__.get(name) for name in sub.per_call_attributes})
+            for sub in _layer_and_held(layer)]
+
+
+def restore_call_state(state) -> None:
+    for sub, record, attributes in state:
+        sub.last_call = record
+        vars(sub).update(attributes)
+
+
 @functools.lru_cache(maxsize=None)
 def _accepts(fn, name: str) -> bool:
     # cached: inspect.signature costs ~50 us, on every forward of every layer otherwise
@@ -187,21 +246,21 @@ def _wrap_forward(fn):
             raise ValueError(f"{self._label}: path must be one of {PATHS}, got {path!r}")
         # A refused first call leaves the layer as it was: unbuilt, no weights (see _build_state).
         state = None if self.built else _build_state(self)
-        last_path = self._last_path
+        last_call = self.last_call
         try:
             inputs = self._prepare_inputs(inputs)
             impl = fn
             if path == "reference":
                 ref = getattr(type(self), "forward_reference", None)
                 impl = getattr(ref, "__wrapped__", ref) or fn
-            self._last_path = path
+            self.last_call = CallRecord(path)       # this call's cache goes here
             outputs = _call_with(impl, self, inputs, training, mask)
             self._record_outputs(inputs, outputs, mask)
         except BaseException:
             if state is not None:
                 _restore_state(state)
             else:
-                self._last_path = last_path   # backward still follows the last call that ran
+                self.last_call = last_call    # backward still answers for the last call that ran
             raise
         return outputs
     forward._edulayers_wrapped = True
@@ -289,12 +348,12 @@ def _argument_holding(fn, args, kwargs, err):
 def _wrap_backward(fn):
     @functools.wraps(fn)
     def backward(self, dy):
-        if getattr(self, "_last_output_shapes", None) is None:
+        if self.last_call is None or self.last_call.output_shapes is None:
             raise RuntimeError(f"{self._label}: call forward before backward "
                                "(backward uses what the last forward cached)")
         dy = self._prepare_upstream(dy)
         impl = fn
-        if self._last_path == "reference":
+        if self.last_call.path == "reference":
             ref = getattr(type(self), "backward_reference", None)
             impl = ref or fn
         self.grads = {}
@@ -373,11 +432,31 @@ class Layer:
         self._weight_specs: dict = {}
         self._weight_options: list = []
         self.grads: dict = {}
-        self.output_mask = None
-        self._last_path = "fast"
-        self._last_output_shapes = None
-        self._last_output = None
+        self.last_call = None             # the CallRecord of the last forward
         self._initial_weights = weights   # Keras 1's ``weights=[...]``: loaded right after build
+
+    #: attributes besides ``last_call`` that a call leaves for its backward (see ``call_state``)
+    per_call_attributes: tuple = ()
+
+    @property
+    def cache(self):
+        """What the last forward kept for backward (``last_call.cache``)."""
+        return None if self.last_call is None else self.last_call.cache
+
+    @cache.setter
+    def cache(self, value) -> None:
+        if self.last_call is None:         # a forward run by hand, outside the protocol
+            self.last_call = CallRecord()
+        self.last_call.cache = value
+
+    @property
+    def _last_output(self):
+        return None if self.last_call is None else self.last_call.output
+
+    @property
+    def output_mask(self):
+        """The mask of the last output (``None``: no mask), as Keras' ``compute_mask`` gives it."""
+        return None if self.last_call is None else self.last_call.mask
 
     # ------------------------------------------------------------------ weights
     def __getattr__(self, item):
@@ -402,15 +481,8 @@ class Layer:
         # wrapper's layers, an RNN's cell), so a BatchNormalization inside a frozen
         # TimeDistributed runs in inference mode and keeps its moving statistics.
         value = bool(value)
-        todo, seen = [self], {id(self)}
-        while todo:
-            current = todo.pop()
-            current._trainable = value
-            for attribute in list(vars(current).values()):
-                for sub in (attribute if isinstance(attribute, (list, tuple)) else [attribute]):
-                    if isinstance(sub, Layer) and id(sub) not in seen:
-                        seen.add(id(sub))
-                        todo.append(sub)
+        for sub in _layer_and_held(self):
+            sub._trainable = value
 
     def set_weight_options(self, **options) -> None:
         """Resolve and keep the ``<weight>_initializer`` / ``_regularizer`` / ``_constraint`` arguments.
@@ -576,15 +648,16 @@ class Layer:
         return x.astype(self.dtype, copy=False)
 
     def _record_outputs(self, inputs, outputs, mask) -> None:
+        record = self.last_call
         if isinstance(outputs, (list, tuple)):
-            self._last_output_shapes = [np.shape(o) for o in outputs]
+            record.output_shapes = [np.shape(o) for o in outputs]
         else:
-            self._last_output_shapes = np.shape(outputs)
-        self._last_output = outputs
-        self.output_mask = self.compute_mask(inputs, mask)
+            record.output_shapes = np.shape(outputs)
+        record.output = outputs
+        record.mask = self.compute_mask(inputs, mask)
 
     def _prepare_upstream(self, dy):
-        expected = self._last_output_shapes
+        expected = self.last_call.output_shapes
         if isinstance(expected, list):
             if not isinstance(dy, (list, tuple)) or len(dy) != len(expected):
                 raise ValueError(f"{self._label} has {len(expected)} outputs: backward expects a list "
@@ -721,10 +794,8 @@ class Layer:
             for attribute, value in vars(self).items():
                 if value is old:
                     vars(self)[attribute] = self._weights[name]
-        for value in vars(self).values():
-            for sub in (value if isinstance(value, (list, tuple)) else [value]):
-                if isinstance(sub, Layer):
-                    sub._set_dtype(dtype)
+        for sub in held_layers(self):
+            sub._set_dtype(dtype)
 
     # ------------------------------------------------------------------ explain
     def shape_steps(self, input_shape) -> list:
@@ -780,23 +851,13 @@ def _build_state(layer) -> tuple:
     (``add_weight`` fills those in place). ``_restore_state`` puts it all back, so that a call
     refused half-way (a bad shape found after some weights were made) leaves no trace, not even
     in the random generators the initializers drew from (the next call draws the same weights)."""
-    found, todo, seen = [], [layer], set()
-    generators = [backend.global_rng()]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
+    found, generators = [], [backend.global_rng()]
+    for current in _layer_and_held(layer):
         attributes = dict(vars(current))
         registries = [(d, dict(d)) for d in (attributes.get("_weights"), attributes.get("_weight_specs"))
                       if isinstance(d, dict)]
         found.append((current, attributes, registries))
-        for value in attributes.values():
-            for sub in (value if isinstance(value, (list, tuple)) else [value]):
-                if isinstance(sub, Layer):
-                    todo.append(sub)
-                elif isinstance(sub, np.random.Generator):
-                    generators.append(sub)
+        generators += [g for g in attributes.values() if isinstance(g, np.random.Generator)]
     return found, [(g, g.bit_generator.state) for g in generators]
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..explain import Explanation, Step, format_shape
-from ..layers.base import Layer, _as_shape, _check_shape_against_spec, unique_name
+from ..layers.base import (Layer, _as_shape, _check_shape_against_spec, call_state,
+                           restore_call_state, unique_name)
 from ..symbolic import Input, SymbolicTensor
 from .training import Training, weight_array
 
@@ -361,7 +362,8 @@ class Model(_Model):
                 raise ValueError(f"{self._label}: input {t.name!r} expects shape {t.shape}, "
                                  f"got {value.shape}")
             values[id(t)] = value
-        self._snapshots = {}
+        # a shared layer runs once per node: keep each call's state for that node's backward
+        self._call_states = {}
         for node, shared in zip(self.nodes, self._node_is_shared):
             args = [values[id(t)] for t in node.input_tensors]
             arg_masks = [masks.get(id(t)) for t in node.input_tensors]
@@ -371,8 +373,7 @@ class Model(_Model):
             else:
                 out = node.layer.forward(args[0], training=training, path=path, mask=arg_masks[0])
             if shared:
-                # a shared layer: keep this call's cache so that backward can use it
-                self._snapshots[id(node)] = dict(vars(node.layer))
+                self._call_states[id(node)] = call_state(node.layer)
             outs = out if isinstance(out, list) else [out]
             out_masks = node.layer.output_mask
             out_masks = out_masks if isinstance(out_masks, list) else [out_masks] * len(outs)
@@ -396,10 +397,10 @@ class Model(_Model):
         summed: dict = {}
         for node, shared in zip(reversed(self.nodes), reversed(self._node_is_shared)):
             layer = node.layer
-            if id(node) in self._snapshots:
-                vars(layer).update(self._snapshots[id(node)])
+            if id(node) in self._call_states:
+                restore_call_state(self._call_states[id(node)])
             douts = [grads_of.get(id(t)) for t in node.outputs]
-            shapes = layer._last_output_shapes
+            shapes = layer.last_call.output_shapes
             shapes = shapes if isinstance(shapes, list) else [shapes]
             douts = [np.zeros(s, dtype=layer.dtype) if d is None else d for d, s in zip(douts, shapes)]
             if activity_penalties:
@@ -463,6 +464,7 @@ def _sum_formula(children) -> str:
     nonzero = [c for c in children if c.param_count]
     return " + ".join(f"({c.param_formula})" if "+" in c.param_formula else c.param_formula
                       for c in nonzero) or "0"
+
 
 def _is_keras_weights_file(path) -> bool:
     """Keras 3 names its weights files ``*.weights.h5``; save/load_weights pick the format by it."""

@@ -43,7 +43,7 @@ class ElementwiseActivation(Layer):
 
     supports_masking = True
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         y = self._function(x)
         self.cache = (x, y)
         return y
@@ -53,7 +53,7 @@ class ElementwiseActivation(Layer):
         return self._derivative(x, y) * dy
 
     # ------------------------------------------------------------ reference: the scalar definition
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         y = []
         for v in x.ravel().tolist():             # every entry, as a Python float: y = f(x)
             y.append(self._value(v))

@@ -68,7 +68,7 @@ class ParametricSoftplus(SharedAxesLayer):
         self._fix_input_spec(input_shape)
 
     # ------------------------------------------------------------ fast path: broadcasting
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         z = self.betas * x                           # the weights broadcast over batch and shared axes
         softplus = activations.softplus(z)           # max(z, 0) + log1p(e^{-|z|}): never overflows
         self.cache = (x, z, softplus)
@@ -82,7 +82,7 @@ class ParametricSoftplus(SharedAxesLayer):
         return dy * self.alphas * self.betas * sigmoid
 
     # ------------------------------------------------------------ reference path: every entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         values, uses = self.entries(x)       # entry i uses alphas[uses[i]], betas[uses[i]]
         alphas, betas = self.weight_list("alphas"), self.weight_list("betas")
         y = []

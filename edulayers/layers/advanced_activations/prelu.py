@@ -70,7 +70,7 @@ class PReLU(SharedAxesLayer):
         self._fix_input_spec(input_shape)
 
     # ------------------------------------------------------------ fast path: broadcasting
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         # alpha has shape input_shape[1:] with 1 on shared axes: NumPy broadcasts it over the
         # batch and the shared axes, so no loop and no copy of alpha.
         y = np.where(x > 0, x, self.alpha * x)
@@ -84,7 +84,7 @@ class PReLU(SharedAxesLayer):
         return np.where(positive, dy, dy * self.alpha)
 
     # ------------------------------------------------------------ reference path: every entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         values, uses = self.entries(x)       # entry i uses the slope alpha[uses[i]]
         alpha = self.weight_list("alpha")
         y = []

@@ -107,7 +107,7 @@ class SReLU(SharedAxesLayer):
         self._fix_input_spec(input_shape)
 
     # ------------------------------------------------------------ fast path: three masks, broadcasting
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         t_left, a_left, a_right = self.t_left, self.a_left, self.a_right
         t_r = t_left + np.abs(self.t_right)          # Keras 1: the right knot is never left of t_left
         left, right = x < t_left, x > t_r
@@ -128,7 +128,7 @@ class SReLU(SharedAxesLayer):
         return dy_left * self.a_left + dy_right * self.a_right + np.where(middle, dy, 0)
 
     # ------------------------------------------------------------ reference path: every entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         values, uses = self.entries(x)       # entry i uses the parameters at uses[i]
         t_left, a_left, t_right, a_right = (self.weight_list(name) for name in WEIGHTS)
         y = []

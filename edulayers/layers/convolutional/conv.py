@@ -191,7 +191,7 @@ class Conv(Layer):
         return w
 
     # ---------------------------------------------------------------- fast path: im2col + one GEMM
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         x = self._prepare(x)
         pads = self._pads(x.shape[1:-1])
         # The trick: copy every window into a column of one matrix (tap-major im2col, with a row
@@ -233,7 +233,7 @@ class Conv(Layer):
         return tuple(slice(pi * s, pi * s + d * (k - 1) + 1, d) for pi, k, s, d in
                      zip(p, self.kernel_size, self.strides, self.dilation_rate))
 
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         x = self._prepare(x)
         pads = self._pads(x.shape[1:-1])
         xp = pad(x, pads)

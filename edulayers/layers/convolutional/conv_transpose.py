@@ -132,7 +132,7 @@ class ConvTranspose(Layer):
         return conv_utils.to_channels_last(dy, self.data_format)
 
     # ---------------------------------------------------------------- fast path: a conv's backward
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         x = conv_utils.to_channels_last(x, self.data_format)
         out, pads = self._geometry(x.shape[1:-1])
         x2 = x.reshape(-1, x.shape[-1])                                    # (N_in, C_in)
@@ -171,7 +171,7 @@ class ConvTranspose(Layer):
         return tuple(slice(pi * s, pi * s + d * (k - 1) + 1, d) for pi, k, s, d in
                      zip(p, self.kernel_size, self.strides, self.dilation_rate))
 
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         x = conv_utils.to_channels_last(x, self.data_format)
         out, pads = self._geometry(x.shape[1:-1])
         padded = tuple(L + b + a for L, (b, a) in zip(out, pads))

@@ -112,7 +112,7 @@ class _Cropping(Layer):
         return tuple(index)
 
     # ------------------------------------------------------------------ fast path: one slice each way
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         self._check_fits(x.shape)
         self.cache = x.shape
         return x[self._window(x.shape)]           # a view: no copy at all
@@ -124,7 +124,7 @@ class _Cropping(Layer):
         return dx
 
     # ------------------------------------------------------------------ reference path: cell by cell
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         self._check_fits(x.shape)
         self.cache = x.shape
         xl = self._to_channels_last(x)

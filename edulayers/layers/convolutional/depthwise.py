@@ -415,14 +415,14 @@ class _DepthwiseConv(_DepthwiseBase):
                             self.bias_regularizer, self.bias_constraint)
 
     # ---------------------------------------------------------------- fast path: loop over taps only
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         return self._forward(x, self._depthwise_fast)
 
     def backward(self, dy):
         return self._backward(dy, self._depthwise_fast_backward)
 
     # ---------------------------------------------------------------- reference path: the definition
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         return self._forward(x, self._depthwise_reference)
 
     def backward_reference(self, dy):

@@ -56,14 +56,14 @@ class _SeparableConv(_DepthwiseBase):
     # ---------------------------------------------------------------- fast path
     # Depthwise: a loop over the kernel taps (depthwise_taps). Pointwise: one GEMM
     # (batch*positions, C*M) @ (C*M, F), the 1x1 convolution seen as a Dense layer.
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         return self._forward(x, self._depthwise_fast)
 
     def backward(self, dy):
         return self._backward(dy, self._depthwise_fast_backward)
 
     # ---------------------------------------------------------------- reference path: the definition
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         x_last = conv_utils.to_channels_last(x, self.data_format)
         xp, d, geometry = self._depthwise_reference(x_last)
         pointwise = self.pointwise_kernel.reshape(-1, self.filters)        # (C*M, F)

@@ -69,7 +69,7 @@ class _UpSampling(Layer):
                                     description=axes_description(self.rank, self.data_format))
 
     # ------------------------------------------------------------------ fast path
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         self.cache = x.shape
         axes = spatial_axes(self.rank, self.data_format)
         if self.interpolation == "bilinear":
@@ -107,7 +107,7 @@ class _UpSampling(Layer):
         return np.ascontiguousarray(y if channels_first else np.moveaxis(y, 1, -1))
 
     # ------------------------------------------------------------------ reference path: cell by cell
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         self.cache = x.shape
         xl = np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
         in_spatial = xl.shape[1:-1]

@@ -47,7 +47,7 @@ class _ZeroPadding(Layer):
         return tuple(index)
 
     # ------------------------------------------------------------------ fast path: np.pad / one slice
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         width = [(0, 0)] * x.ndim
         for axis, pair in zip(spatial_axes(self.rank, self.data_format), self.pads):
             width[axis] = pair
@@ -59,7 +59,7 @@ class _ZeroPadding(Layer):
         return np.ascontiguousarray(dy[self._inside(dy.shape)])   # the adjoint of padding is cropping
 
     # ------------------------------------------------------------------ reference path: cell by cell
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         xl = np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
         out_spatial = [a + s + b for s, (a, b) in zip(xl.shape[1:-1], self.pads)]
         y = np.zeros((xl.shape[0], *out_spatial, xl.shape[-1]), dtype=x.dtype)   # the zero border

@@ -47,7 +47,7 @@ class Activation(Layer):
         self.activation = activations.get(activation)
 
     # ---------------------------------------------------------------- fast path: NumPy ufuncs on the whole array
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         y = self.activation(x)
         self.cache = (x, y)
         return y
@@ -57,7 +57,7 @@ class Activation(Layer):
         return self.activation.backward(x, y, dy)
 
     # ---------------------------------------------------------------- reference path: one sample at a time
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         rows = []
         for n in range(x.shape[0]):                  # every sample: y_n = f(x_n)
             rows.append(self.activation(x[n:n + 1]))  # a batch of one, so softmax sees whole rows

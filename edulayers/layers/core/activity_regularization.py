@@ -57,14 +57,14 @@ class ActivityRegularization(Layer):
         self.l1, self.l2 = float(l1), float(l2)
 
     # ---------------------------------------------------------------- the identity (no trick needed)
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         return x
 
     def backward(self, dy):
         return dy
 
     # ---------------------------------------------------------------- reference path: copy entry by entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         y = np.zeros_like(x)
         for index in np.ndindex(x.shape):
             y[index] = x[index]

@@ -68,7 +68,7 @@ class Dense(Layer):
                                     description="(batch, ..., input_dim)")
 
     # ---------------------------------------------------------------- fast path: one GEMM each way
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         z = x @ self.kernel
         if self.use_bias:
             z = z + self.bias
@@ -89,7 +89,7 @@ class Dense(Layer):
         return dz @ self.kernel.T
 
     # ---------------------------------------------------------------- reference path: the definition
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         rows = x.reshape(-1, x.shape[-1])
         z = np.zeros((rows.shape[0], self.units), dtype=x.dtype)
         for n in range(rows.shape[0]):               # every sample

@@ -89,7 +89,7 @@ class Dropout(Layer):
         return shape
 
     # ---------------------------------------------------------------- fast path: one broadcast multiply
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         if not training or self.rate == 0:
             self.cache = None                        # the identity: dx = dy
             return x
@@ -110,7 +110,7 @@ class Dropout(Layer):
         return u >= self.rate                        # P(u >= rate) = 1 - rate
 
     # ---------------------------------------------------------------- reference path: unit by unit
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         if not training or self.rate == 0:
             self.cache = None
             return x.copy()

@@ -118,7 +118,7 @@ class Highway(Layer):
         self.input_spec = InputSpec(ndim=2, axes={-1: d}, description="(batch, input_dim)")
 
     # ---------------------------------------------------------------- fast path
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         d = x.shape[-1]
         # One GEMM for both branches: x [W | W_carry] gives (batch, 2d), split into z_h and z_t.
         z = x @ np.concatenate([self.W, self.W_carry], axis=1)
@@ -146,7 +146,7 @@ class Highway(Layer):
         return dy * (1 - t) + dz @ np.concatenate([self.W, self.W_carry], axis=1).T
 
     # ---------------------------------------------------------------- reference path
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         n, d = x.shape
         z_h = np.zeros((n, d), dtype=x.dtype)
         z_t = np.zeros((n, d), dtype=x.dtype)

@@ -48,7 +48,7 @@ class Masking(Layer):
         self.input_spec = InputSpec(min_ndim=2, description="(batch, timesteps, features)")
 
     # ---------------------------------------------------------------- fast path: one reduction over features
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         keep = np.any(x != self.mask_value, axis=-1, keepdims=True)
         self.cache = keep
         return np.where(keep, x, 0).astype(x.dtype, copy=False)
@@ -66,7 +66,7 @@ class Masking(Layer):
         return np.any(x != self.mask_value, axis=-1)
 
     # ---------------------------------------------------------------- reference path: timestep by timestep
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         steps = x.shape[:-1]
         keep = np.zeros(steps + (1,), dtype=bool)
         y = np.zeros_like(x)

@@ -126,7 +126,7 @@ class MaxoutDense(Layer):
         K, d_in, d_out = self.W.shape
         return self.W.transpose(1, 0, 2).reshape(d_in, K * d_out)
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         n, (K, d_out) = x.shape[0], (self.nb_feature, self.output_dim)
         z = (x @ self._stacked_kernel()).reshape(n, K, d_out)
         if self.bias:
@@ -148,7 +148,7 @@ class MaxoutDense(Layer):
         return dz2 @ self._stacked_kernel().T
 
     # ---------------------------------------------------------------- reference path
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         n = x.shape[0]
         y = np.zeros((n, self.output_dim), dtype=x.dtype)
         winner = np.zeros((n, self.output_dim), dtype=np.intp)

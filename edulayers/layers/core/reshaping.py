@@ -78,7 +78,7 @@ class Flatten(Layer):
         return None
 
     # ---------------------------------------------------------------- fast path: a reshape is a view, no copy
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         axes = self._channels_last_axes(x.ndim)
         self.cache = x.shape
         if axes is not None:
@@ -94,7 +94,7 @@ class Flatten(Layer):
         return dy.reshape(moved).transpose(np.argsort(axes))
 
     # ---------------------------------------------------------------- reference path: entry by entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         axes = self._channels_last_axes(x.ndim)
         self.cache = x.shape
         dims = x.shape[1:]
@@ -210,7 +210,7 @@ class Reshape(Layer):
         return tuple(size // known if d == -1 else d for d in target)
 
     # ---------------------------------------------------------------- fast path: a reshape is a view, no copy
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         target = self.resolve_target_shape(x.shape[1:])
         self.cache = x.shape
         return x.reshape((x.shape[0],) + target)
@@ -219,7 +219,7 @@ class Reshape(Layer):
         return dy.reshape(self.cache)
 
     # ---------------------------------------------------------------- reference path: entry by entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         target = self.resolve_target_shape(x.shape[1:])
         self.cache = x.shape
         flat = np.zeros((x.shape[0], math.prod(x.shape[1:])), dtype=x.dtype)
@@ -299,7 +299,7 @@ class Permute(Layer):
                                     description="(batch, " + ", ".join(f"d{i}" for i in range(1, len(dims) + 1)) + ")")
 
     # ---------------------------------------------------------------- fast path: transpose is a strided view
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         return x.transpose((0,) + self.dims)
 
     def backward(self, dy):
@@ -307,7 +307,7 @@ class Permute(Layer):
         return dy.transpose(np.argsort((0,) + self.dims))
 
     # ---------------------------------------------------------------- reference path: entry by entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         y = np.zeros(self.compute_output_shape(x.shape), dtype=x.dtype)
         for index in np.ndindex(x.shape):            # x[n, i1..ir] lands at y[n, i_dims[0], ...]
             y[(index[0],) + tuple(index[d] for d in self.dims)] = x[index]
@@ -366,14 +366,14 @@ class RepeatVector(Layer):
         self.input_spec = InputSpec(ndim=2, description="(batch, features)")
 
     # ---------------------------------------------------------------- fast path: broadcast, then one sum
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         return np.repeat(x[:, None, :], self.n, axis=1)
 
     def backward(self, dy):
         return dy.sum(axis=1)
 
     # ---------------------------------------------------------------- reference path: one copy per repeat
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         y = np.zeros((x.shape[0], self.n, x.shape[1]), dtype=x.dtype)
         for t in range(self.n):                      # y[:, t, :] = x for every step t
             y[:, t, :] = x

@@ -114,7 +114,7 @@ class Embedding(Layer):
                         self.embeddings_regularizer, self.embeddings_constraint)
 
     # ---------------------------------------------------------------- fast path
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         indices = self._indices(x)
         row_scale = self._row_scale(training)
         # Fancy indexing E[indices] is the lookup: one gather, no one-hot matrix is built.
@@ -145,7 +145,7 @@ class Embedding(Layer):
         return None      # integer indices have no gradient
 
     # ---------------------------------------------------------------- reference path
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         indices = self._indices(x)
         row_scale = self._row_scale(training)
         flat = indices.reshape(-1)

@@ -134,7 +134,7 @@ class _LocallyConnected(Layer):
                                     description=axes_description(self.rank, self.data_format))
 
     # ---------------------------------------------------------------- fast path: batched matmul
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         x = to_channels_last(x, self.data_format)
         batch, out = x.shape[0], self._output_spatial(x.shape[1:-1])
         positions, patch, _ = self.kernel.shape
@@ -165,7 +165,7 @@ class _LocallyConnected(Layer):
         return np.ascontiguousarray(from_channels_last(dx, self.data_format))
 
     # ---------------------------------------------------------------- reference path: loops
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         x = to_channels_last(x, self.data_format)
         batch, out = x.shape[0], self._output_spatial(x.shape[1:-1])
         z = np.zeros((batch, *out, self.filters), dtype=x.dtype)

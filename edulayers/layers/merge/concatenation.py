@@ -68,7 +68,7 @@ class Concatenate(_Merge):
         return tuple(out)
 
     # ---------------------------------------------------------------- fast path
-    def forward(self, xs, training=False):
+    def forward(self, xs, training=False, mask=None):
         axis = self.axis % xs[0].ndim
         self.cache = ([x.shape[axis] for x in xs], axis)
         return np.concatenate(xs, axis=axis)
@@ -79,7 +79,7 @@ class Concatenate(_Merge):
         return [piece.copy() for piece in np.split(dy, np.cumsum(sizes)[:-1], axis=axis)]
 
     # ---------------------------------------------------------------- reference path
-    def forward_reference(self, xs, training=False):
+    def forward_reference(self, xs, training=False, mask=None):
         axis = self.axis % xs[0].ndim
         shape = list(xs[0].shape)
         shape[axis] = sum(x.shape[axis] for x in xs)

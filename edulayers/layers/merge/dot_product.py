@@ -91,7 +91,7 @@ class Dot(_Merge):
         return tuple(rest) + ((1,) if len(rest) == 1 else ())
 
     # ---------------------------------------------------------------- fast path
-    def forward(self, xs, training=False):
+    def forward(self, xs, training=False, mask=None):
         x1, x2 = xs
         a1, a2 = self._resolve_axes([x1.shape, x2.shape])
         u1, inv1 = _l2_normalize(x1, a1) if self.normalize else (x1, None)
@@ -121,7 +121,7 @@ class Dot(_Merge):
         return [du1, du2]
 
     # ---------------------------------------------------------------- reference path
-    def forward_reference(self, xs, training=False):
+    def forward_reference(self, xs, training=False, mask=None):
         x1, x2 = xs
         a1, a2 = self._resolve_axes([x1.shape, x2.shape])
         u1 = _l2_normalize_reference(x1, a1) if self.normalize else x1

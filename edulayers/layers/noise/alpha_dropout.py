@@ -80,7 +80,7 @@ class AlphaDropout(Layer):
         return (u >= self.rate).astype(dtype)     # P(u >= rate) = 1 - rate, as Keras
 
     # ---------------------------------------------------------------- fast path: broadcast arithmetic
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         if not training or self.rate == 0:
             self.cache = None
             return x
@@ -97,7 +97,7 @@ class AlphaDropout(Layer):
         return a * dy * self.cache
 
     # ---------------------------------------------------------------- reference path: unit by unit
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         if not training or self.rate == 0:
             self.cache = None
             return x.copy()

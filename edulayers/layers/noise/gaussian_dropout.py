@@ -53,7 +53,7 @@ class GaussianDropout(Layer):
         return math.sqrt(self.rate / (1.0 - self.rate))
 
     # ---------------------------------------------------------------- fast path: one broadcast multiply
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         if not training or self.rate == 0:
             self.cache = None
             return x
@@ -70,7 +70,7 @@ class GaussianDropout(Layer):
         return (1.0 + self.noise_stddev * self.rng.standard_normal(shape)).astype(dtype, copy=False)
 
     # ---------------------------------------------------------------- reference path: entry by entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         if not training or self.rate == 0:
             self.cache = None
             return x.copy()

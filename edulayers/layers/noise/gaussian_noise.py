@@ -50,7 +50,7 @@ class GaussianNoise(Layer):
         self.rng = layer_rng(seed)
 
     # ---------------------------------------------------------------- fast path: one vectorized draw
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         if not training or self.stddev == 0:
             self.cache = None
             return x
@@ -65,7 +65,7 @@ class GaussianNoise(Layer):
         return (self.stddev * self.rng.standard_normal(shape)).astype(dtype, copy=False)
 
     # ---------------------------------------------------------------- reference path: entry by entry
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         if not training or self.stddev == 0:
             self.cache = None
             return x.copy()

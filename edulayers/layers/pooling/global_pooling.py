@@ -50,7 +50,7 @@ class _GlobalPooling(Layer):
                                     description=axes_description(self.rank, self.data_format))
 
     # ---------------------------------------------------------------- fast path: one reduction
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         x = to_channels_last(x, self.data_format)
         self._check_not_empty(x.shape)
         # All spatial axes folded into one, (batch, positions, C): one argmax/mean over axis 1.
@@ -77,7 +77,7 @@ class _GlobalPooling(Layer):
         return np.ascontiguousarray(from_channels_last(dflat.reshape(shape), self.data_format))
 
     # ---------------------------------------------------------------- reference path: every position
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         x = to_channels_last(x, self.data_format)
         self._check_not_empty(x.shape)
         spatial = x.shape[1:-1]
@@ -241,27 +241,25 @@ class GlobalAveragePooling1D(_GlobalPooling):
         super().__init__(data_format, keepdims, **kwargs)
 
     def forward(self, x, training=False, mask=None):
-        self.mask_scale = None                  # d y / d x for a masked call, else None
         if mask is None:
             return _GlobalPooling.forward.__wrapped__(self, x, training)
         x, weights = self._masked(x, mask)
         counts = weights.sum(axis=1)                                   # (batch, 1)
         with np.errstate(invalid="ignore", divide="ignore"):           # all masked -> nan, as Keras
             y = np.where(weights > 0, x, 0).sum(axis=1) / counts
-            self.mask_scale = weights / counts[:, None]
-        self.cache = (x.shape, None)
+            scale = weights / counts[:, None]                          # d y / d x
+        self.cache = (x.shape, None, scale)       # a masked call: three entries
         return self._shape_output(y)
 
     def backward(self, dy):
-        shape, scale = self.cache[0], self.mask_scale
-        if scale is None:
+        if len(self.cache) == 2:                # no mask: the plain average's backward
             return _GlobalPooling.backward.__wrapped__(self, dy)
+        shape, _, scale = self.cache
         dy = dy.reshape(shape[0], shape[-1])
         dx = scale * dy[:, None, :]                                    # d y_c / d x_tc = m_t / sum m
         return np.ascontiguousarray(from_channels_last(dx, self.data_format))
 
     def forward_reference(self, x, training=False, mask=None):
-        self.mask_scale = None
         if mask is None:
             return _GlobalPooling.forward_reference(self, x, training)
         x, weights = self._masked(x, mask)
@@ -273,14 +271,14 @@ class GlobalAveragePooling1D(_GlobalPooling):
             count += weights[:, t]
         with np.errstate(invalid="ignore", divide="ignore"):
             y = y / count
-            self.mask_scale = weights / count[:, None]
-        self.cache = (x.shape, None)
+            scale = weights / count[:, None]
+        self.cache = (x.shape, None, scale)
         return self._shape_output(y)
 
     def backward_reference(self, dy):
-        shape, scale = self.cache[0], self.mask_scale
-        if scale is None:
+        if len(self.cache) == 2:                # no mask: the plain average's backward
             return _GlobalPooling.backward_reference(self, dy)
+        shape, _, scale = self.cache
         dy = dy.reshape(shape[0], shape[-1])
         dx = np.zeros(shape, dtype=dy.dtype)
         for t in range(shape[1]):

@@ -85,7 +85,7 @@ class _Pooling(Layer):
         self._output_spatial(self._spatial(input_shape))
 
     # ---------------------------------------------------------------- fast path
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         x = to_channels_last(x, self.data_format)
         out = self._output_spatial(x.shape[1:-1])
         if self._windows_tile(x.shape[1:-1]):
@@ -201,7 +201,7 @@ class _Pooling(Layer):
         return dy
 
     # ---------------------------------------------------------------- reference path: loops
-    def forward_reference(self, x, training=False):
+    def forward_reference(self, x, training=False, mask=None):
         x = to_channels_last(x, self.data_format)
         out = self._output_spatial(x.shape[1:-1])
         pads = self._pads(x.shape[1:-1])

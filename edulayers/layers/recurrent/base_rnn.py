@@ -111,6 +111,9 @@ class RNNCell(Layer):
     recurrent_dropout = 0.0
     #: How many independent dropout masks a step uses (LSTM with recurrent dropout: one per gate).
     dropout_mask_count = 1
+    #: drawn or computed once per sequence, read by every step's backward: an RNN that is called
+    #: twice (shared in a functional model) needs each call's own (see ``call_state``)
+    per_call_attributes = ("input_masks", "recurrent_masks", "_projected_x")
     formula = r"(h_t, s_t) = \mathrm{cell}(x_t, s_{t-1})"
 
     def __init_subclass__(cls, **kwargs):
@@ -179,7 +182,7 @@ class RNNCell(Layer):
                       if self._weight_specs[name].trainable}
 
     # ---------------------------------------------------------------- one step as a layer
-    def forward(self, inputs, training=False):
+    def forward(self, inputs, training=False, mask=None):
         x_t, states, as_list = self._split_step_inputs(inputs)
         self.reset_dropout_masks(x_t.shape[0], x_t.shape[1], training)
         h, new_states, step_cache = self.step_forward(x_t, states, training)

@@ -39,7 +39,7 @@ import numpy as np
 
 from ...explain import Step, format_shape
 from .._legacy import keras1_arguments
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, call_state, restore_call_state
 from .wrapper import Wrapper, deserialize_layer, serialize_layer
 
 __all__ = ["Bidirectional"]
@@ -264,7 +264,7 @@ class Bidirectional(Wrapper):
             except ValueError as err:
                 raise ValueError(f"{self._label} got input of shape {format_shape(x.shape)}: its "
                                  f"{direction} layer refuses it: {err}") from err
-            self.cache[direction] = self._snapshot(sub)        # what its backward needs
+            self.cache[direction] = call_state(sub)        # what its backward needs
             if self.return_state:
                 out, sub_states = out[0], list(out[1:])
                 states += sub_states
@@ -312,7 +312,7 @@ class Bidirectional(Wrapper):
         dx, d_initial = 0, []
         for direction, sub, d, ds in (("forward", self.forward_layer, dy_fwd, d_states[:n_fwd]),
                                       ("backward", self.backward_layer, dy_back, d_states[n_fwd:])):
-            self._restore(sub, self.cache[direction])
+            restore_call_state(self.cache[direction])
             upstream = [np.ascontiguousarray(d), *ds] if self.return_state else np.ascontiguousarray(d)
             dx_sub = sub.backward(upstream)
             if self.cache["given"]:                    # [dx, *d initial states] of this direction

@@ -22,7 +22,7 @@ import numpy as np
 
 from ...explain import Step, format_shape
 from .._legacy import keras1_arguments
-from ..base import InputSpec
+from ..base import InputSpec, call_state, restore_call_state
 from .wrapper import Wrapper
 
 __all__ = ["TimeDistributed"]
@@ -122,12 +122,12 @@ class TimeDistributed(Wrapper):
         folded = x.reshape((batch * steps,) + x.shape[2:])
         folded_mask = None if mask is None else np.asarray(mask).reshape((batch * steps,) + np.shape(mask)[2:])
         y = self._call_layer(folded, training, "fast", folded_mask, x.shape)
-        self.cache = (self._snapshot(self.layer), x.shape)
+        self.cache = (call_state(self.layer), x.shape)
         return y.reshape((batch, steps) + y.shape[1:])
 
     def backward(self, dy):
         snapshot, x_shape = self.cache
-        self._restore(self.layer, snapshot)
+        restore_call_state(snapshot)
         batch, steps = x_shape[:2]
         dx = self.layer.backward(dy.reshape((batch * steps,) + dy.shape[2:]))
         self._collect_grads()
@@ -140,7 +140,7 @@ class TimeDistributed(Wrapper):
         for t in range(steps):                               # the same layer at every time step
             mask_t = None if mask is None else np.asarray(mask)[:, t]
             outputs.append(self._call_layer(x[:, t], training, "reference", mask_t, x.shape))
-            snapshots.append(self._snapshot(self.layer))     # what backward needs for step t
+            snapshots.append(call_state(self.layer))     # what backward needs for step t
         self.cache = (snapshots, x.shape)
         return np.stack(outputs, axis=1)
 
@@ -149,7 +149,7 @@ class TimeDistributed(Wrapper):
         dx = np.zeros(x_shape, dtype=dy.dtype)
         totals = {name: np.zeros_like(w) for name, w in self.layer.params.items()}
         for t in range(x_shape[1]):
-            self._restore(self.layer, snapshots[t])          # the wrapped layer as it was at step t
+            restore_call_state(snapshots[t])          # the wrapped layer as it was at step t
             dx[:, t] = self.layer.backward(dy[:, t])
             for name in totals:                              # shared weights: gradients add up over t
                 totals[name] += self.layer.grads[name]

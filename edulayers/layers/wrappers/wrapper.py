@@ -101,29 +101,6 @@ class Wrapper(Layer):
         """``[(prefix, layer), ...]``: the wrapped layers and the prefix of their weight names."""
         return [("", self.layer)]
 
-    @staticmethod
-    def _snapshot(layer) -> list:
-        """What ``layer``'s last forward left behind (its cache, output shapes, path), and the same
-        for every layer it holds (an RNN's cell keeps its dropout masks): shallow copies of
-        their attributes, as the functional ``Model`` keeps them for a shared layer."""
-        found, todo, seen = [], [layer], set()
-        while todo:
-            current = todo.pop()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            found.append((current, dict(vars(current))))
-            for value in vars(current).values():
-                for sub in (value if isinstance(value, (list, tuple)) else [value]):
-                    if isinstance(sub, Layer):
-                        todo.append(sub)
-        return found
-
-    @staticmethod
-    def _restore(layer, snapshot) -> None:
-        for current, state in snapshot:
-            vars(current).update(state)
-
     def _collect_grads(self) -> None:
         """The wrapper's gradients are the wrapped layers' (same arrays, prefixed names)."""
         if not self.trainable:
