@@ -1,6 +1,7 @@
 """The course autograder (edulayers.grading): full points for right students, the right failing
 check and the right hint for each typical bug, no crash on a broken student, reports that render,
-the pytest helper, and the notebook conventions (strip_solutions, load_answers).
+the pytest helper, load_answers; then functions, optimizers and training runs (grade_function,
+grade_optimizer, grade_training): each planted bug loses its part's points, with its hint.
 
 The students are written here, as a student would: a Dense and a valid, strided Conv1D.
 """
@@ -17,7 +18,6 @@ from edulayers import grading
 from edulayers.layers import InputSpec, Layer
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENT = ROOT / "notebooks" / "19_assignment_dense_and_conv.ipynb"
 
 DENSE_SHAPES = [(4, 6), (3, 7), (2, 3, 5)]        # odd sizes, and leading axes other than the batch
 DENSE_CONFIG = {"units": 5}
@@ -448,49 +448,40 @@ def test_importable_as_a_submodule():
     assert imported is grading and callable(grading.grade_layer)
 
 
-# ---------------------------------------------------------------------------- notebook conventions
-def test_strip_solutions_turns_the_instructor_notebook_into_the_students(tmp_path):
-    source = json.loads(ASSIGNMENT.read_text(encoding="utf-8"))
-    assert any("solution" in c["metadata"].get("tags", []) for c in source["cells"])
-    out = tmp_path / "student.ipynb"
-    nb = grading.strip_solutions(ASSIGNMENT, out)
-    assert json.loads(out.read_text(encoding="utf-8")) == nb
-    tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
-    assert not any("solution" in t or "skeleton" in t for t in tags)
-    answers = [c for c, t in zip(nb["cells"], tags) if "answer" in t]
-    assert len(answers) == 2 and all(c["cell_type"] == "code" for c in answers)
-    assert all("raise NotImplementedError" in "".join(c["source"]) for c in answers)
-    assert all(not c.get("outputs") and c.get("execution_count") is None
-               for c in nb["cells"] if c["cell_type"] == "code")
+# ---------------------------------------------------------------------------- notebooks
+def _cell(source, cell_type="code", **nbgrader):
+    cell = {"cell_type": cell_type, "metadata": {}, "source": source}
+    if cell_type == "code":
+        cell.update(outputs=[], execution_count=None)
+    if nbgrader:
+        cell["metadata"]["nbgrader"] = {"schema_version": 3, **nbgrader}
+    return cell
 
 
-def test_the_handed_out_skeleton_grades_to_zero_without_crashing(tmp_path):
-    nb = grading.strip_solutions(ASSIGNMENT)
-    answers = grading.load_answers(nb)
-    report = grading.grade_layer(answers["MyDense"], el.layers.Dense, DENSE_SHAPES, config=DENSE_CONFIG)
-    assert not report.passed and "NotImplementedError" in report["forward"].message
-    assert report.points == 1                                   # it builds: the weights are given
+def test_load_answers_runs_every_code_cell_but_the_tests_and_survives_broken_cells():
+    nb = {"metadata": {}, "cells": [
+        _cell("import numpy as np"),
+        _cell("def helper(x):\n    return 2 * x", ),                    # untagged: the student's own
+        _cell("def double(x):\n    return helper(x)", solution=True, grade=False, grade_id="double"),
+        _cell("x = 1 / 0", solution=True, grade=False, grade_id="broken"),
+        _cell("while True:\n    pass", solution=True, grade=False, grade_id="endless"),
+        _cell("def f(:", solution=True, grade=False, grade_id="syntax"),
+        _cell("assert False", grade=True, solution=False, points=1, grade_id="test"),
+        _cell("%matplotlib inline\ny = double(np.ones(2))")]}
+    answers = grading.load_answers(nb, timeout=0.5)
+    np.testing.assert_array_equal(answers["y"], [2, 2])
+    numbers = [n for n, _ in answers.errors]
+    assert numbers == [3, 4, 5], answers.errors
+    assert "ZeroDivisionError" in answers.errors[0][1] and "did not return within" in answers.errors[1][1]
+    assert "SyntaxError" in answers.errors[2][1]
 
 
-def test_the_instructor_solution_cells_get_full_points():
-    solutions = grading.load_answers(ASSIGNMENT, tag="solution")
-    assert grade_dense(solutions["MyDense"]).points == 10
-    for strides in (1, 2):
-        report = grade_conv(solutions["MyConv1D"], config={"strides": strides})
-        assert report.points == 10, str(report)
-
-
-def test_strip_and_load_report_bad_cells():
-    nb = {"cells": [{"cell_type": "markdown", "metadata": {"tags": ["skeleton"]}, "source": "no code"}],
-          "metadata": {}}
-    with pytest.raises(ValueError, match="fenced python block"):
-        grading.strip_solutions(nb)
-    broken = {"cells": [{"cell_type": "code", "metadata": {"tags": ["answer"]}, "outputs": [],
-                         "execution_count": None, "source": "x = 1 / 0"}], "metadata": {}}
-    with pytest.raises(RuntimeError, match="answer cell 0 raised ZeroDivisionError"):
-        grading.load_answers(broken)
-    with pytest.raises(ValueError, match="no code cell tagged"):
-        grading.load_answers({"cells": [], "metadata": {}})
+def test_cell_roles_follow_nbgraders_metadata():
+    from edulayers.grading.notebooks import cell_role
+    assert cell_role(_cell("x", solution=True, grade=False)) == "answer"
+    assert cell_role(_cell("x", grade=True, solution=False, points=1)) == "test"
+    assert cell_role(_cell("x", "markdown", grade=True, solution=True, points=1)) == "written"
+    assert cell_role(_cell("x", locked=True)) == "locked" and cell_role(_cell("x")) == ""
 
 
 def test_grading_does_not_shift_default_layer_names():
@@ -498,3 +489,141 @@ def test_grading_does_not_shift_default_layer_names():
     before = count(StudentDense(3).name)
     grade_dense(StudentDense)
     assert count(StudentDense(3).name) == before + 1
+
+
+# ---------------------------------------------------------------------------- functions
+def softmax_ce(logits, y):
+    """The reference: mean cross-entropy from logits and its gradient, p - y over the batch."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = len(logits)
+    return -log_p[np.arange(n), y].mean(), (np.exp(log_p) - np.eye(logits.shape[1])[y]) / n
+
+
+def naive_ce(logits, y):                        # no max shift: overflows at logits of 1e3
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    n = len(logits)
+    return -np.log(p[np.arange(n), y]).mean(), (p - np.eye(logits.shape[1])[y]) / n
+
+
+def unaveraged_ce(logits, y):
+    loss, grad = softmax_ce(logits, y)
+    return loss, grad * len(logits)
+
+
+def CASES():
+    rng = np.random.default_rng(0)
+    logits, y = rng.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
+    return {"batch of 5": (logits, y), "logits of 1e3": (1e3 * logits, y)}
+
+
+def test_a_right_function_gets_full_points_and_each_bug_its_hint():
+    report = grading.grade_function(softmax_ce, softmax_ce, CASES(), outputs=("loss", "dlogits"),
+                                    points={"batch of 5": 2, "logits of 1e3": 1})
+    assert report.passed and report.points == 3
+    naive = grading.grade_function(naive_ce, softmax_ce, CASES(), outputs=("loss", "dlogits"),
+                                   points={"batch of 5": 2, "logits of 1e3": 1})
+    assert naive.points == 2 and not naive["logits of 1e3"].passed
+    assert "NaN" in naive["logits of 1e3"].message and "overflow" in naive["logits of 1e3"].hint
+    unaveraged = grading.grade_function(unaveraged_ce, softmax_ce, CASES(), outputs=("loss", "dlogits"))
+    assert unaveraged.points == 0
+    assert "dlogits" in unaveraged["batch of 5"].message
+    assert "5 (the batch size) times too large" in unaveraged["batch of 5"].hint
+
+
+def test_grade_function_never_crashes_on_student_code():
+    def endless(logits, y):
+        while True:
+            pass
+    students = {"raises": lambda logits, y: 1 / 0, "wrong type": lambda logits, y: "loss",
+                "one value": lambda logits, y: 0.5, "not a function": None, "endless": endless,
+                "mutates its input": lambda logits, y: (logits.fill(np.nan), np.nan)}
+    for label, student in students.items():
+        report = grading.grade_function(student, softmax_ce, CASES(), timeout=0.3)
+        assert report.points == 0 and len(report.checks) == 2, label
+    raised = grading.grade_function(students["raises"], softmax_ce, CASES())
+    assert "ZeroDivisionError" in raised["batch of 5"].message and "1 / 0" in raised["batch of 5"].message
+    endless_report = grading.grade_function(endless, softmax_ce, CASES(), timeout=0.3)
+    assert "did not return within 0.3 s" in endless_report["batch of 5"].message
+    with pytest.raises(RuntimeError, match="the reference failed"):
+        grading.grade_function(softmax_ce, lambda logits, y: 1 / 0, CASES())
+
+
+def test_check_raises_with_the_report():
+    grading.grade_function(softmax_ce, softmax_ce, CASES()).check()
+    with pytest.raises(AssertionError, match="overflow"):
+        grading.grade_function(naive_ce, softmax_ce, CASES()).check()
+
+
+# ---------------------------------------------------------------------------- optimizers
+class StudentMomentum:
+    def __init__(self, learning_rate=0.01, momentum=0.0):
+        self.learning_rate, self.momentum, self.velocity = learning_rate, momentum, {}
+
+    def apply(self, params, grads):
+        for k, w in params.items():
+            v = self.velocity.setdefault(k, np.zeros_like(w))
+            v[...] = self.momentum * v - self.learning_rate * grads[k]
+            w += v
+
+
+class ForgetsVelocity(StudentMomentum):
+    def apply(self, params, grads):
+        self.velocity = {}
+        super().apply(params, grads)
+
+
+class Ascends(StudentMomentum):
+    def apply(self, params, grads):
+        super().apply(params, {k: -g for k, g in grads.items()})
+
+
+OPTIMIZER = dict(reference=el.optimizers.SGD, shapes={"kernel": (3, 4), "bias": (4,)},
+                 config={"learning_rate": 0.1, "momentum": 0.9}, points=2)
+
+
+def test_optimizer_bugs_lose_the_step_they_break():
+    assert grading.grade_optimizer(StudentMomentum, **OPTIMIZER).points == 2
+    forgets = grading.grade_optimizer(ForgetsVelocity, **OPTIMIZER)
+    assert forgets["first step"].passed and not forgets["later steps"].passed
+    assert "state carried from one step to the next" in forgets["later steps"].hint
+    ascends = grading.grade_optimizer(Ascends, **OPTIMIZER)
+    assert ascends.points == 0 and "uphill" in ascends["first step"].hint
+    stateless = {}
+
+    def sgd_step(params, grads):                       # a function: returns the new weights
+        stateless["calls"] = stateless.get("calls", 0) + 1
+        return {k: w - 0.1 * grads[k] for k, w in params.items()}
+    plain = grading.grade_optimizer(sgd_step, el.optimizers.SGD, {"w": (2, 3)},
+                                    config={"learning_rate": 0.1})
+    assert plain.passed and stateless["calls"] == 5
+    broken = grading.grade_optimizer(lambda params, grads: 1 / 0, **OPTIMIZER)
+    assert broken.points == 0 and "ZeroDivisionError" in broken["first step"].message
+
+
+# ---------------------------------------------------------------------------- training runs
+LABELS = np.arange(100) % 10
+
+
+def predicting(labels):
+    return lambda x: np.eye(10)[labels]
+
+
+def test_training_runs_are_graded_by_accuracy_with_hints():
+    x = np.zeros((100, 3))
+    assert grading.grade_training(predicting(LABELS), x, LABELS, min_accuracy=0.95,
+                                  history=[2.0, 1.0]).passed
+    constant = grading.grade_training(predicting(np.zeros(100, int)), x, LABELS, min_accuracy=0.95,
+                                      points={"accuracy": 2})
+    assert constant.points == 0 and constant.max_points == 2
+    assert "every test sample is predicted as class 0" in constant["accuracy"].hint
+    confused = LABELS.copy()
+    confused[LABELS == 3] = 8
+    short = grading.grade_training(predicting(confused), x, np.eye(10)[LABELS], min_accuracy=0.95)
+    assert "0.9000" in short["accuracy"].message and "3 taken for 8" in short["accuracy"].hint
+    nan = grading.grade_training(lambda x: np.full((100, 10), np.nan), x, LABELS, min_accuracy=0.5)
+    assert nan.points == 0 and "diverged" in nan["predicts"].hint
+    failed = grading.grade_training(train=lambda: 1 / 0, x_test=x, y_test=LABELS, min_accuracy=0.5)
+    assert failed.points == 0 and "ZeroDivisionError" in failed["predicts"].message
+    went_up = grading.grade_training(predicting(LABELS), x, LABELS, min_accuracy=0.5, history=[1, 2])
+    assert not went_up["loss decreases"].passed and went_up["accuracy"].passed

@@ -1,46 +1,47 @@
-r"""Autograding a student's layer: ``grading.grade_layer(MyDense, el.layers.Dense, [(4, 6)], config={"units": 5})``.
+r"""Autograding a course's assignments: layers, functions, optimizers, training runs, notebooks.
 
-A student writes a layer (a subclass of ``el.layers.Layer`` with ``build``, ``forward`` and
-``backward``); the grader compares it with the library's own layer of the same name:
+The graders compare a student's work with a reference and return a ``GradeReport`` (one
+``Check`` per graded part, with points and a hint computed from the numbers):
 
-1. **build**: both layers are built for each input shape; the reference's weights are set to
-   seeded random values (so that a zero bias or a unit scale cannot hide a bug) and copied into
-   the student's layer by name and shape (``weights`` says which weight is missing or mis-shaped);
-2. **forward**: ``output_shape`` and ``forward`` compare :math:`y` on seeded random inputs;
-3. **backward**: with the same random upstream gradient :math:`\delta` for both layers,
-   ``dx`` compares :math:`\partial L/\partial x` and ``grads[name]`` each weight gradient;
-4. ``gradcheck`` runs ``el.gradcheck`` on the student's layer alone (finite differences).
+* ``grade_layer(MyDense, el.layers.Dense, [(4, 6)], config={"units": 5})``: a student's layer
+  (``build``, ``forward``, ``backward``; Keras-style ``self.kernel = self.add_weight(...)`` too)
+  against the library's: weights, output shape, output, ``dx``, each weight gradient and
+  ``el.gradcheck``, on several input shapes, in float64;
+* ``grade_function(softmax_ce, reference, {"small": (logits, y), "logits of 1e3": (...)})``: a
+  function against a reference function, one check per named case;
+* ``grade_optimizer(MySGD, el.optimizers.SGD, {"w": (3, 4)}, config={"momentum": 0.9})``: the
+  updates of every weight on a seeded gradient sequence (``first step``, ``later steps``);
+* ``grade_training(model, x_test, y_test, min_accuracy=0.95)``: a training run, by its test
+  accuracy (and, given the history, a loss that goes down).
 
-Everything runs in float64. A student's exception, a wrong shape, NaN, or a ``backward`` that
-returns ``None`` gives a failed check with the exception text, never a crash of the grader. Each
-failed check carries a hint derived from the numbers: a constant factor (``dx is off by a factor
-~2``), a sign flip, a transposed or flipped array, a gradient that kept the batch axis, a
-forward that ignores a weight, wrong entries confined to one index (an off-by-one).
+No grader crashes on a student's code: an exception, a wrong type, NaN, or an endless loop
+(``timeout``) is a failed check quoting the student's line (``student.call_student``). A failed
+check carries a hint: a constant factor (``dx is off by a factor ~2``), a sign flip, a transposed
+or flipped array, a gradient that kept the batch axis, NaN where the reference is finite, a
+forward that ignores a weight, wrong entries confined to one index, accuracy at chance level.
 
-Points: ``points={"build": 1, "output_shape": 1, "forward": 3, "dx": 2, "grads": 2,
-"gradcheck": 1}`` by default; a kind with several checks (one ``grads[...]`` per weight, one
-check per path) splits its points evenly among them.
+In an nbgrader test cell, ``report.check()`` raises with the whole report when a check failed
+(the cell then scores 0, and the student reads the report in the feedback). ``report.as_dict()``
+gives Gradescope's layout for one report.
 
-For a course:
+The course kit (``course/``) follows nbgrader's conventions; ``course.autograde`` runs
+``nbgrader generate_assignment`` and ``nbgrader autograde`` on a throwaway course directory and
+``course.results_json`` writes Gradescope's ``results.json`` for a whole assignment;
+``load_answers`` runs a submitted notebook's code cells (not its tests) without nbgrader.
 
-* ``assert_layer_matches(...)`` is the one-line pytest autograder test;
-* ``report.as_dict()`` gives ``{"score", "max_score", "tests": [...]}`` (Gradescope's
-  ``results.json`` layout);
-* ``strip_solutions(notebook)`` turns an instructor's notebook into the students' one: cells
-  tagged ``solution`` are removed, Markdown cells tagged ``skeleton`` (a fenced python block)
-  become code cells tagged ``answer``, outputs are cleared;
-* ``load_answers(notebook)`` runs the cells tagged ``answer`` of a submitted notebook and returns
-  their namespace (where the student's classes are).
-
-The package holds ``grade`` (``grade_layer``, ``assert_layer_matches``, the points), ``report``
-(``Check``, ``GradeReport`` and their renderings), ``diagnosis`` (the hints computed from the
-numbers) and ``notebooks`` (``strip_solutions``, ``load_answers``).
+The package: ``grade`` (``grade_layer``), ``functions`` (``grade_function``,
+``grade_optimizer``), ``training`` (``grade_training``), ``report`` (``Check``, ``GradeReport``),
+``diagnosis`` (the hints), ``student`` (running student code), ``notebooks`` and ``course``.
 """
 from __future__ import annotations
 
+from .functions import grade_function, grade_optimizer
 from .grade import DEFAULT_POINTS, assert_layer_matches, grade_layer
-from .notebooks import load_answers, strip_solutions
+from .notebooks import Answers, load_answers
 from .report import Check, GradeReport
+from .student import call_student
+from .training import grade_training
 
 __all__ = ["Check", "GradeReport", "grade_layer", "assert_layer_matches", "DEFAULT_POINTS",
-           "strip_solutions", "load_answers"]
+           "grade_function", "grade_optimizer", "grade_training", "call_student",
+           "load_answers", "Answers"]

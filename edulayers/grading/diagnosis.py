@@ -247,8 +247,9 @@ def _compare(what, student_value, expected, batch, tol, context=None):
         kinds = " and ".join(k for k, m in (("NaN", np.isnan(s)), ("inf", np.isinf(s))) if m.any())
         located = _one_index(bad)
         hint = (f"every {kinds} entry is {located}" if located else
-                "look for an array made with np.empty (or np.full(nan)) that is not filled "
-                "everywhere, a division by zero, or the log/sqrt of a negative number")
+                "look for np.exp of a large number (an overflow: subtract the maximum first), an "
+                "array made with np.empty (or np.full(nan)) that is not filled everywhere, a "
+                "division by zero, or the log/sqrt of a negative number")
         return (False, None, f"{what} contains {kinds} in {int(bad.sum())} of {s.size} entries "
                 f"(first at index {idx})", hint)
     err = _rel(s, r)

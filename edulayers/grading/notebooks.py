@@ -1,97 +1,84 @@
-"""Notebook tooling of the assignment convention: ``strip_solutions`` and ``load_answers``.
+"""Reading a submitted notebook outside nbgrader: ``load_answers`` and nbgrader's cell roles.
 
-An instructor's notebook tags the solution cells ``solution`` and holds the skeletons in
-Markdown cells tagged ``skeleton``; ``strip_solutions`` turns it into the students' notebook,
-``load_answers`` runs the cells tagged ``answer`` of a submitted one. Only the standard library's
-json is used (no nbformat needed).
+The assignments follow nbgrader's conventions (``course/source/<id>/<id>.ipynb``): a cell's role
+is in its ``metadata.nbgrader`` (``solution`` for the student's answer cells, ``grade`` with
+``points`` for test cells and manually graded written answers, ``grade_id`` naming it).
+``nbgrader generate_assignment`` makes the students' release from the instructor's source and
+``nbgrader autograde`` grades a submission (``grading.course`` drives both).
+
+``load_answers`` is for a script or a test that needs the student's definitions without a
+kernel: it runs every code cell except the test cells, in order, like the student's kernel did,
+so that helper code in a cell of the student's own is there too. A cell that raises or runs past
+``timeout`` is recorded in ``answers.errors`` and the next cell runs: one broken cell costs
+only what depends on it.
 """
 from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
 
-from .report import _error_text
+from .student import call_student
 
-__all__ = ["strip_solutions", "load_answers"]
+__all__ = ["load_answers", "Answers", "cell_role"]
 
 
-def _read_notebook(notebook) -> dict:
+def read_notebook(notebook) -> dict:
+    """A notebook as a dict, from a path or a dict (copied). Only the standard library is used."""
     if isinstance(notebook, dict):
         return copy.deepcopy(notebook)
     return json.loads(Path(notebook).read_text(encoding="utf-8"))
 
 
-def _source(cell) -> str:
+def source(cell) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
 
 
-def _tags(cell) -> list:
-    return list(cell.get("metadata", {}).get("tags", []))
+def cell_role(cell) -> str:
+    """nbgrader's role of a cell: ``"answer"`` (an autograded answer: solution, not graded),
+    ``"test"`` (an autograder test: graded, not a solution), ``"written"`` (a manually graded
+    answer: solution and graded), ``"locked"`` (read-only) or ``""`` (an ordinary cell)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if meta.get("solution") and meta.get("grade"):
+        return "written"
+    if meta.get("solution"):
+        return "answer"
+    if meta.get("grade"):
+        return "test"
+    return "locked" if meta.get("locked") else ""
 
 
-def strip_solutions(notebook, output=None, *, solution_tag="solution", skeleton_tag="skeleton",
-                    answer_tag="answer", clear_outputs=True) -> dict:
-    """The students' notebook from the instructor's: the convention of the assignment notebooks.
+class Answers(dict):
+    """The namespace of a submitted notebook's code (``answers["softmax"]``), with ``errors``:
+    ``(cell number, error text)`` of each cell that raised or timed out."""
 
-    * a cell tagged ``solution`` (the instructor's code) is removed;
-    * a Markdown cell tagged ``skeleton`` holds the skeleton as a fenced python block; it becomes
-      a code cell with that code, tagged ``answer`` (where the student writes);
-    * every output and execution count is cleared (when ``clear_outputs``).
+    def __init__(self, namespace, errors):
+        super().__init__(namespace)
+        self.errors = errors
 
-    ``notebook`` is a path or a notebook dict; with ``output`` the result is also written there.
-    Only the standard library's json is used (no nbformat needed).
+
+def load_answers(notebook, *, timeout=60.0) -> Answers:
+    """Run the code cells of a (submitted) notebook, except its test cells; return their namespace.
+
+    ``notebook`` is a path or a notebook dict. IPython magics and shell escapes (``%``, ``!``)
+    are skipped. A cell that raises or runs past ``timeout`` seconds is recorded in
+    ``answers.errors`` (its number and the student's line), and the next cell runs.
     """
-    nb = _read_notebook(notebook)
-    cells = []
-    for cell in nb["cells"]:
-        tags = _tags(cell)
-        if solution_tag in tags:
-            continue
-        if skeleton_tag in tags:
-            found = re.search(r"```(?:python|python3|py)?\s*\n(.*?)```", _source(cell), flags=re.S)
-            if not found:
-                raise ValueError(f"a cell tagged {skeleton_tag!r} has no fenced python block: "
-                                 f"{_source(cell)[:60]!r}")
-            code = found.group(1).rstrip("\n")
-            meta = {k: v for k, v in cell.get("metadata", {}).items() if k != "tags"}
-            meta["tags"] = [t for t in tags if t != skeleton_tag] + [answer_tag]
-            cell = {"cell_type": "code", "execution_count": None, "metadata": meta,
-                    "outputs": [], "source": code.splitlines(keepends=True)}
-        elif clear_outputs and cell.get("cell_type") == "code":
-            cell = {**cell, "outputs": [], "execution_count": None}
-        cells.append(cell)
-    nb["cells"] = cells
-    if clear_outputs:
-        nb.get("metadata", {}).pop("widgets", None)
-    if output is not None:
-        Path(output).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return nb
-
-
-_ANSWER_PREAMBLE = ("import numpy as np\nimport edulayers as el\n"
-                    "from edulayers.layers import InputSpec, Layer\n")
-
-
-def load_answers(notebook, *, tag="answer", preamble=_ANSWER_PREAMBLE) -> dict:
-    """Run the code cells tagged ``tag`` of a (submitted) notebook; return their namespace.
-
-    ``namespace["MyDense"]`` is then the student's class. ``preamble`` runs first (the imports
-    the skeleton relies on). A cell that raises is reported with its number, as a RuntimeError.
-    """
-    nb = _read_notebook(notebook)
+    nb = read_notebook(notebook)
     namespace = {"__name__": "submission"}
-    exec(compile(preamble, "<preamble>", "exec"), namespace)
-    cells = [c for c in nb["cells"] if c.get("cell_type") == "code" and tag in _tags(c)]
-    if not cells:
-        raise ValueError(f"no code cell tagged {tag!r} in the notebook")
-    for i, cell in enumerate(cells):
-        code = "\n".join(line for line in _source(cell).splitlines()
+    errors = []
+    for number, cell in enumerate(nb["cells"]):
+        if cell.get("cell_type") != "code" or cell_role(cell) == "test":
+            continue
+        code = "\n".join(line for line in source(cell).splitlines()
                          if not line.lstrip().startswith(("%", "!")))
         try:
-            exec(compile(code, f"<answer cell {i}>", "exec"), namespace)
-        except Exception as exc:   # noqa: BLE001
-            raise RuntimeError(f"answer cell {i} raised {_error_text(exc)}") from exc
-    return namespace
+            compiled = compile(code, f"<cell {number}>", "exec")
+        except SyntaxError as exc:
+            errors.append((number, f"SyntaxError: {exc.msg} (line {exc.lineno})"))
+            continue
+        ran = call_student(exec, compiled, namespace, timeout=timeout, what=f"cell {number}")
+        if not ran.ok:
+            errors.append((number, ran.error))
+    return Answers(namespace, errors)

@@ -37,10 +37,11 @@ class GradeReport:
     """
     student: str
     reference: str
-    input_shapes: list
-    tol: float
+    input_shapes: list = field(default_factory=list)   # grade_layer's inputs
+    tol: float = 1e-6
     checks: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    inputs: str = ""       # what a function, optimizer or training run was graded on
 
     @property
     def passed(self) -> bool:
@@ -70,6 +71,19 @@ class GradeReport:
     def __contains__(self, name) -> bool:
         return any(c.name == name for c in self.checks)
 
+    def check(self) -> GradeReport:
+        """Raise ``AssertionError`` with the whole report when a check failed (a test cell's last
+        line: nbgrader gives the cell's points only when it raises nothing); else return self."""
+        if not self.passed:
+            raise AssertionError("\n" + str(self))
+        return self
+
+    def _inputs_line(self) -> str:
+        if self.input_shapes:
+            return (f"inputs {', '.join(str(tuple(s)) for s in self.input_shapes)}; float64, "
+                    f"tol {self.tol:.0e}")
+        return f"{self.inputs}; tol {self.tol:.0e}" if self.inputs and self.tol else self.inputs
+
     def _title(self) -> str:
         return (f"{self.student} graded against {self.reference}: {_num(self.points)}/"
                 f"{_num(self.max_points)} points, {'PASSED' if self.passed else 'FAILED'}")
@@ -79,9 +93,8 @@ class GradeReport:
 
     def __str__(self) -> str:
         width = max([len(c.name) for c in self.checks] + [14]) + 2
-        lines = [self._title(),
-                 f"  inputs {', '.join(str(tuple(s)) for s in self.input_shapes)}; float64, tol {self.tol:.0e}",
-                 f"  {'check':<{width}}{'result':<8}{'worst err':>10}{'points':>10}"]
+        lines = [self._title()] + ([f"  {self._inputs_line()}"] if self._inputs_line() else []) + [
+            f"  {'check':<{width}}{'result':<8}{'worst err':>10}{'points':>10}"]
         for c in self.checks:
             lines.append(f"  {c.name:<{width}}{'ok' if c.passed else 'FAIL':<8}{self._error(c):>10}"
                          f"{_points(c):>10}")
@@ -97,12 +110,12 @@ class GradeReport:
         return f"<GradeReport {self._title()}>"
 
     def _repr_markdown_(self) -> str:
-        shapes = ", ".join(f"`{tuple(s)}`" for s in self.input_shapes)
         rows = ["| check | result | worst error | points |", "|---|---|---|---|"]
         for c in self.checks:
             rows.append(f"| `{c.name}` | {'ok' if c.passed else '**FAIL**'} | {self._error(c)} | "
                         f"{_points(c)} |")
-        parts = [f"**{self._title()}** (inputs {shapes}; float64, tol {self.tol:.0e})", "",
+        inputs = f" ({_md(self._inputs_line())})" if self._inputs_line() else ""
+        parts = [f"**{self._title()}**{inputs}", "",
                  "\n".join(rows)]
         if self.failed:
             parts.append("")
