@@ -27,7 +27,8 @@ gives Gradescope's layout for one report.
 The course kit (``course/``) follows nbgrader's conventions; ``course.autograde`` runs
 ``nbgrader generate_assignment`` and ``nbgrader autograde`` on a throwaway course directory and
 ``course.results_json`` writes Gradescope's ``results.json`` for a whole assignment;
-``load_answers`` runs a submitted notebook's code cells (not its tests) without nbgrader.
+``load_answers`` runs a submitted notebook's code cells (not its tests) without nbgrader, and
+``points_table`` lists a notebook's graded parts from their metadata.
 
 The package: ``grade`` (``grade_layer``), ``functions`` (``grade_function``,
 ``grade_optimizer``), ``training`` (``grade_training``), ``report`` (``Check``, ``GradeReport``),
@@ -37,11 +38,11 @@ from __future__ import annotations
 
 from .functions import grade_function, grade_optimizer
 from .grade import DEFAULT_POINTS, assert_layer_matches, grade_layer
-from .notebooks import Answers, load_answers
+from .notebooks import Answers, load_answers, points_table
 from .report import Check, GradeReport
 from .student import call_student
 from .training import grade_training
 
 __all__ = ["Check", "GradeReport", "grade_layer", "assert_layer_matches", "DEFAULT_POINTS",
            "grade_function", "grade_optimizer", "grade_training", "call_student",
-           "load_answers", "Answers"]
+           "load_answers", "Answers", "points_table"]

@@ -19,6 +19,7 @@ Used by ``tests/test_course.py`` and by ``course/gradescope/run_autograder``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -63,62 +64,94 @@ class Graded:
         return next(c for c in self.cells if c.grade_id == grade_id)
 
 
-def _nbgrader(args, cwd, timeout) -> None:
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed in {cwd}:\n"
-                           f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+def _nbgrader_env() -> dict:
+    # nbgrader runs the ``alembic`` command of its environment: put that environment on PATH
+    return {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent),
+                                                    os.environ.get("PATH", "")])}
 
 
-def _course(assignment: Path, root: Path, config: Path) -> None:
-    """A course directory at ``root`` holding ``assignment`` (a source folder) and the config."""
+def _course(assignments, root: Path, config: Path) -> None:
+    """A course directory at ``root`` holding the ``assignments`` (source folders) and the config."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(config, root / "nbgrader_config.py")
-    shutil.copytree(assignment, root / "source" / assignment.name, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("planted_bugs.json", ".ipynb_checkpoints"))
+    for assignment in assignments:
+        shutil.copytree(assignment, root / "source" / assignment.name, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+
+
+def _run_nbgrader(root: Path, plan: dict, timeout) -> None:
+    """In one process (nbgrader takes seconds to import): for each assignment of ``plan``
+    (``{assignment id: autograde its submissions?}``) generate_assignment, then autograde."""
+    plan_file = root / "plan.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _WORKER, str(root), str(plan_file)], cwd=root,
+                          capture_output=True, text=True, timeout=timeout, env=_nbgrader_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader failed in {root}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+
+
+_WORKER = """
+import json, sys
+from nbgrader.apps import NbGraderAPI
+from traitlets.config.loader import PyFileConfigLoader
+root, plan = sys.argv[1], json.load(open(sys.argv[2]))
+config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+config.CourseDirectory.root = root
+api = NbGraderAPI(config=config)
+for aid, grade in plan.items():
+    steps = [("generate_assignment", api.generate_assignment(aid))]
+    if grade:
+        steps.append(("autograde", api.autograde(aid, "*")))
+    for step, result in steps:
+        if not result["success"]:
+            sys.exit(f"nbgrader {step} {aid}: " + result.get("error", "") + result.get("log", ""))
+"""
 
 
 def generate_release(assignment, workdir, *, config=COURSE_CONFIG, timeout=300) -> Path:
     """``nbgrader generate_assignment`` of ``assignment`` (its ``source/<id>`` folder) in a course
     directory at ``workdir``; returns the release folder ``workdir/release/<id>``."""
     assignment, root = Path(assignment), Path(workdir)
-    _course(assignment, root, Path(config))
-    _nbgrader(["generate_assignment", assignment.name, "--force"], root, timeout)
+    _course([assignment], root, Path(config))
+    _run_nbgrader(root, {assignment.name: False}, timeout)
     return root / "release" / assignment.name
 
 
-def autograde(assignment, submissions, workdir, *, config=COURSE_CONFIG, workers=1,
-              timeout=1800) -> dict:
-    """Autograde ``submissions`` (``{student id: notebook path or dict}``) with nbgrader.
+def autograde(jobs, workdir, *, config=COURSE_CONFIG, workers=1, timeout=3600) -> dict:
+    """Autograde submissions with nbgrader: ``jobs`` is ``{assignment: {student id: notebook}}``,
+    an assignment its source folder ``course/source/<id>``, a notebook a path or a dict.
 
-    ``assignment`` is the source folder ``course/source/<id>``; the course directories are made
-    under ``workdir`` (one per worker). Returns ``{student id: Graded}``.
+    The (assignment, student) pairs are dealt out to ``workers`` course directories under
+    ``workdir`` (``course0``, ``course1``, ...), graded at the same time, each by one nbgrader
+    process. Returns ``{assignment id: {student id: Graded}}``; each worker's course directory
+    also holds the releases it generated (``course0/release/<id>/``).
     """
-    assignment, workdir = Path(assignment), Path(workdir)
-    students = list(submissions)
-    groups = [students[i::workers] for i in range(workers) if students[i::workers]]
-    with ThreadPoolExecutor(max_workers=len(groups) or 1) as pool:
-        done = pool.map(lambda g: _autograde_group(assignment, submissions, g[1],
-                                                    workdir / f"course{g[0]}", Path(config), timeout),
-                        enumerate(groups))
+    workdir = Path(workdir)
+    pairs = [(Path(a), s) for a, subs in jobs.items() for s in subs]
+    deals = [pairs[i::workers] for i in range(workers) if pairs[i::workers]]
+    notebooks = {(Path(a).name, s): nb for a, subs in jobs.items() for s, nb in subs.items()}
+
+    def grade(number, deal):
+        root = workdir / f"course{number}"
+        assignments = {a.name: a for a, _ in deal}
+        if number == 0:                        # course0 generates every release
+            assignments.update({Path(a).name: Path(a) for a in jobs})
+        _course(assignments.values(), root, Path(config))
+        for assignment, student in deal:
+            folder = root / "submitted" / student / assignment.name
+            folder.mkdir(parents=True, exist_ok=True)
+            notebook = read_notebook(notebooks[(assignment.name, student)])
+            (folder / f"{assignment.name}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+        graded_here = {a.name for a, _ in deal}
+        _run_nbgrader(root, {aid: aid in graded_here for aid in assignments}, timeout)
+        return {(a.name, s): _scores(s, root / "autograded" / s / a.name / f"{a.name}.ipynb",
+                                     _hidden_cells(a / f"{a.name}.ipynb")) for a, s in deal}
+
+    with ThreadPoolExecutor(max_workers=len(deals)) as pool:
         graded = {}
-        for part in done:
+        for part in pool.map(grade, range(len(deals)), deals):
             graded.update(part)
-    return {s: graded[s] for s in students}
-
-
-def _autograde_group(assignment, submissions, students, root, config, timeout) -> dict:
-    aid = assignment.name
-    generate_release(assignment, root, config=config, timeout=timeout)
-    for student in students:
-        folder = root / "submitted" / student / aid
-        folder.mkdir(parents=True, exist_ok=True)
-        notebook = read_notebook(submissions[student])
-        (folder / f"{aid}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    _nbgrader(["autograde", aid, "--force"], root, timeout)
-    hidden = _hidden_cells(assignment / f"{aid}.ipynb")
-    return {s: _scores(s, root / "autograded" / s / aid / f"{aid}.ipynb", hidden) for s in students}
+    return {Path(a).name: {s: graded[(Path(a).name, s)] for s in subs} for a, subs in jobs.items()}
 
 
 def _hidden_cells(source_notebook) -> set:
@@ -173,3 +206,40 @@ def results_json(graded: Graded, *, title="") -> dict:
     return {"score": round(sum(t["score"] for t in tests), 6),
             "output": (title or f"autograded: {len(tests)} test cells") + note,
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def main(argv=None) -> int:
+    """``python -m edulayers.grading.course ASSIGNMENT SUBMISSION RESULTS``: Gradescope's step.
+
+    Autogrades the notebook SUBMISSION (a file, or the folder Gradescope puts it in) against the
+    source folder ASSIGNMENT with nbgrader, and writes results.json to RESULTS.
+    """
+    import argparse
+    import tempfile
+    parser = argparse.ArgumentParser(prog="python -m edulayers.grading.course", description=main.__doc__)
+    parser.add_argument("assignment", type=Path, help="the assignment's source folder, source/<id>")
+    parser.add_argument("submission", type=Path, help="the submitted notebook, or its folder")
+    parser.add_argument("results", type=Path, help="where to write results.json")
+    parser.add_argument("--config", type=Path, default=COURSE_CONFIG, help="nbgrader_config.py")
+    args = parser.parse_args(argv)
+    submission = args.submission
+    if submission.is_dir():
+        found = sorted(submission.rglob("*.ipynb"))
+        preferred = [p for p in found if p.name == f"{args.assignment.name}.ipynb"]
+        if not (preferred or found):
+            return _write(args.results, {"score": 0.0, "output": "no notebook (.ipynb) was submitted",
+                                         "visibility": "visible", "tests": []})
+        submission = (preferred or found)[0]
+    with tempfile.TemporaryDirectory() as workdir:
+        graded = autograde({args.assignment: {"student": submission}}, workdir, config=args.config)
+    return _write(args.results, results_json(graded[args.assignment.name]["student"]))
+
+
+def _write(path: Path, results: dict) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

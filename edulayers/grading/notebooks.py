@@ -11,6 +11,9 @@ kernel: it runs every code cell except the test cells, in order, like the studen
 so that helper code in a cell of the student's own is there too. A cell that raises or runs past
 ``timeout`` is recorded in ``answers.errors`` and the next cell runs: one broken cell costs
 only what depends on it.
+
+``points_table(notebook)`` is the table of an assignment's graded parts and their points, read
+from the cells' metadata (the one place the points are kept).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from pathlib import Path
 
 from .student import call_student
 
-__all__ = ["load_answers", "Answers", "cell_role"]
+__all__ = ["load_answers", "Answers", "cell_role", "points_table"]
 
 
 def read_notebook(notebook) -> dict:
@@ -82,3 +85,38 @@ def load_answers(notebook, *, timeout=60.0) -> Answers:
         if not ran.ok:
             errors.append((number, ran.error))
     return Answers(namespace, errors)
+
+
+class PointsTable:
+    """The graded cells of a notebook and their points; Markdown in Jupyter, text when printed."""
+
+    def __init__(self, rows):
+        self.rows = rows               # (grade_id, "autograded" or "graded by hand", points)
+
+    @property
+    def total(self) -> float:
+        return sum(points for _, _, points in self.rows)
+
+    def __str__(self) -> str:
+        width = max([len(r[0]) for r in self.rows] + [4]) + 2
+        lines = [f"{'part':<{width}}{'how':<16}{'points':>6}"]
+        lines += [f"{gid:<{width}}{how:<16}{points:>6g}" for gid, how, points in self.rows]
+        return "\n".join(lines + [f"{'total':<{width}}{'':<16}{self.total:>6g}"])
+
+    def _repr_markdown_(self) -> str:
+        rows = ["| part | graded | points |", "|---|---|---|"]
+        rows += [f"| `{gid}` | {how} | {points:g} |" for gid, how, points in self.rows]
+        return "\n".join(rows + [f"| **total** | | **{self.total:g}** |"])
+
+
+def points_table(notebook) -> PointsTable:
+    """The graded parts of an nbgrader notebook (``grade_id``, autograded or by hand, points),
+    from its cells' metadata: ``grading.points_table("a01_softmax_cross_entropy.ipynb")``."""
+    rows = []
+    for cell in read_notebook(notebook)["cells"]:
+        role = cell_role(cell)
+        if role in ("test", "written"):
+            meta = cell["metadata"]["nbgrader"]
+            rows.append((meta["grade_id"], "autograded" if role == "test" else "graded by hand",
+                         float(meta.get("points", 0))))
+    return PointsTable(rows)
