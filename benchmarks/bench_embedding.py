@@ -1,12 +1,13 @@
 """Embedding forward+backward: edulayers fast path vs its reference path vs ``torch.nn.Embedding``.
 
-The workload: batch 64, 50 tokens, vocabulary 10000 -> 128, float32, the same matrix in both
-libraries, the same number of threads (``EDULAYERS_BENCH_THREADS``, default 2), interleaved timing
-rounds (see harness.py). The indices are integers, so there is no input gradient: backward is the
-scatter-add of the (64*50, 128) upstream rows into a dense (10000, 128) gradient (torch's default
-``sparse=False`` also makes a dense one). Also timed: the row form ``np.add.at(dE, x, dy_rows)``,
-which the fast path replaces by ``np.add.at`` on the flattened matrix (see embedding.py):
-the column ``np.add.at rows/fast`` is how much slower the row form is.
+The workloads: vocabulary 10000 -> 64 with batch 64 of 100 tokens, and 10000 -> 128 with batch
+64 of 50 tokens; float32, uniformly drawn indices, the same matrix in both libraries, the same
+number of threads (``EDULAYERS_BENCH_THREADS``, default 2), interleaved timing rounds (see
+harness.py). The indices are integers, so there is no input gradient: backward is the scatter-add
+of the upstream rows into a dense (10000, d) gradient (torch's default ``sparse=False`` also
+makes a dense one). Also timed: the plain ``np.add.at(dE, x, dy_rows)``, which the fast path
+replaces (``scatter_add_rows`` in embedding.py): the column ``np.add.at rows/fast`` is how much
+slower it is.
 
     python benchmarks/bench_embedding.py
     python benchmarks/run.py embedding
@@ -23,18 +24,19 @@ import numpy as np  # noqa: E402
 
 import edulayers as el  # noqa: E402
 
-BATCH, TOKENS, VOCAB, DIM = 64, 50, 10000, 128
+#: (batch, tokens, vocabulary, embedding size) of each workload
+WORKLOADS = [(64, 100, 10000, 64), (64, 50, 10000, 128)]
 
 
-def embedding_pair(seed=0):
+def embedding_pair(batch, tokens, vocab, dim, seed=0):
     """A built float32 Embedding, integer indices, and a torch Embedding with the same matrix."""
     el.set_random_seed(seed)
-    layer = el.layers.Embedding(VOCAB, DIM, dtype="float32")
-    x = np.random.default_rng(seed).integers(0, VOCAB, size=(BATCH, TOKENS))
+    layer = el.layers.Embedding(vocab, dim, dtype="float32")
+    x = np.random.default_rng(seed).integers(0, vocab, size=(batch, tokens))
     layer(x)
     module = None
     if harness.torch is not None:
-        module = harness.torch.nn.Embedding(VOCAB, DIM)
+        module = harness.torch.nn.Embedding(vocab, dim)
         with harness.torch.no_grad():
             module.weight.copy_(harness.torch.from_numpy(layer.embeddings))
     return layer, x, module
@@ -52,18 +54,22 @@ def _torch_step(module, x, dy):
 
 def _add_at_step(layer, x, dy):
     def step():
-        y = layer.embeddings[x]                        # the same gather
+        y = np.take(layer.embeddings, x, axis=0)      # the same gather
         dE = np.zeros_like(layer.embeddings)
-        np.add.at(dE, x.reshape(-1), dy.reshape(-1, DIM))
+        np.add.at(dE, x.reshape(-1), dy.reshape(-1, layer.output_dim))
         return y, dE
     return step
 
 
 def rows(repeats: int = 15) -> list:
-    layer, x, module = embedding_pair()
-    dy = np.random.default_rng(1).standard_normal((BATCH, TOKENS, DIM)).astype("float32")
+    return [_row(*workload, repeats=repeats) for workload in WORKLOADS]
+
+
+def _row(batch, tokens, vocab, dim, repeats):
+    layer, x, module = embedding_pair(batch, tokens, vocab, dim)
+    dy = np.random.default_rng(1).standard_normal((batch, tokens, dim)).astype("float32")
     steps = {"fast": harness.layer_step(layer, x, dy), "add.at rows": _add_at_step(layer, x, dy)}
-    row = {"name": f"Embedding {VOCAB}->{DIM}, {TOKENS} tokens", "batch": BATCH}
+    row = {"name": f"Embedding {vocab}->{dim}, {tokens} tokens", "batch": batch}
     if module is not None:
         with harness.torch.no_grad():
             y_torch = module(harness.torch.tensor(x)).numpy()
@@ -82,14 +88,14 @@ def rows(repeats: int = 15) -> list:
     ref = harness.interleaved_medians({"reference": harness.layer_step(layer, x[:1], dy[:1], path="reference")},
                                       repeats=3, warmup=0, block=1)["reference"]
     row["reference s/sample"] = ref
-    row["reference/fast per sample"] = ref / (medians["fast"] / BATCH)
-    return [row]
+    row["reference/fast per sample"] = ref / (medians["fast"] / batch)
+    return row
 
 
 if __name__ == "__main__":
-    print(f"float32, batch {BATCH}, {TOKENS} tokens, vocabulary {VOCAB} -> {DIM}, {harness.THREADS} threads; "
-          "forward+backward, median seconds")
+    print(f"float32, {harness.THREADS} threads; forward+backward, median seconds")
     table = rows()
     harness.print_table(table)
-    extra = {k: v for k, v in table[0].items() if k in ("np.add.at rows/fast", "max |dE ours - torch|")}
-    print("  ".join(f"{k} = {harness._fmt(v)}" for k, v in extra.items()))
+    for row in table:
+        extra = {k: v for k, v in row.items() if k in ("np.add.at rows/fast", "max |dE ours - torch|")}
+        print(row["name"] + ": " + "  ".join(f"{k} = {harness._fmt(v)}" for k, v in extra.items()))

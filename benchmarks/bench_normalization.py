@@ -1,7 +1,7 @@
 """BatchNormalization forward+backward in training mode: edulayers fast path vs ``torch.nn.BatchNorm2d``.
 
-Workload: batch 64, 32x32 images with 64 channels, float32, ``axis=-1`` (channels_last), training
-mode (batch statistics, moving statistics updated on both sides, momentum 0.99 = PyTorch's 0.01).
+Workloads: batch 64 of 16x16 images with 32 channels and of 32x32 images with 64 channels,
+float32, ``axis=-1`` (channels_last), training mode (batch statistics, moving statistics updated on both sides, momentum 0.99 = PyTorch's 0.01).
 PyTorch's BatchNorm2d reads NCHW: its input and upstream gradient are transposed once, outside
 the timing, so each library runs on its own native layout. Same weights, the same number of
 threads (``EDULAYERS_BENCH_THREADS``, default 2), interleaved timing rounds (see harness.py).
@@ -20,25 +20,28 @@ import numpy as np  # noqa: E402
 
 import edulayers as el  # noqa: E402
 
-BATCH, ROWS, COLS, CHANNELS = 64, 32, 32, 64
+#: (batch, rows, cols, channels) of each workload
+SHAPES = [(64, 16, 16, 32), (64, 32, 32, 64)]
 
 
-def _workload(seed=0):
+def _workload(shape, seed=0):
     rng = np.random.default_rng(seed)
     el.set_random_seed(seed)
     layer = el.layers.BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, dtype="float32")
-    x = (rng.standard_normal((BATCH, ROWS, COLS, CHANNELS)) * 2 + 1).astype(np.float32)
+    x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
     dy = rng.standard_normal(x.shape).astype(np.float32)
     layer(x)
     gamma, beta, mean, var = layer.get_weights()
-    layer.set_weights([rng.uniform(0.5, 1.5, CHANNELS).astype(np.float32),
-                       rng.standard_normal(CHANNELS).astype(np.float32), mean, var])
+    channels = shape[-1]
+    layer.set_weights([rng.uniform(0.5, 1.5, channels).astype(np.float32),
+                       rng.standard_normal(channels).astype(np.float32), mean, var])
     return layer, x, dy
 
 
 def _torch_twin(layer):
     torch = harness.torch
-    module = torch.nn.BatchNorm2d(CHANNELS, eps=layer.epsilon, momentum=1 - layer.momentum)
+    channels = layer.get_weights()[0].shape[0]
+    module = torch.nn.BatchNorm2d(channels, eps=layer.epsilon, momentum=1 - layer.momentum)
     module.train()
     gamma, beta, mean, var = layer.get_weights()
     with torch.no_grad():
@@ -50,9 +53,14 @@ def _torch_twin(layer):
 
 
 def rows(repeats: int = 15) -> list:
-    layer, x, dy = _workload()
+    return [_row(shape, repeats) for shape in SHAPES]
+
+
+def _row(shape, repeats):
+    layer, x, dy = _workload(shape)
+    batch, height, width, channels = shape
     steps = {"fast": lambda: (layer.forward(x, training=True), layer.backward(dy))}
-    row = {"name": f"BatchNormalization {ROWS}x{COLS}x{CHANNELS} training", "batch": BATCH}
+    row = {"name": f"BatchNormalization {height}x{width}x{channels} training", "batch": batch}
     torch = harness.torch
     if torch is not None:
         module = _torch_twin(layer)
@@ -80,8 +88,8 @@ def rows(repeats: int = 15) -> list:
         {"reference": lambda: (layer.forward(xs, training=True, path="reference"), layer.backward(dys))},
         repeats=3, warmup=0, block=1)["reference"]
     row["reference s/sample"] = ref
-    row["reference/fast per sample"] = ref / (medians["fast"] / BATCH)
-    return [row]
+    row["reference/fast per sample"] = ref / (medians["fast"] / batch)
+    return row
 
 
 if __name__ == "__main__":

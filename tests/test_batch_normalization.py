@@ -374,3 +374,17 @@ def test_bad_input(rng):
         layer.backward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"expects 4 weight arrays"):
         layer.set_weights([np.ones(4)])
+
+
+@pytest.mark.parametrize("shape", [(256, 5), (16384, 32), (1000, 3), (7, 4), (3, 700)])
+def test_channelwise_folds_give_numpy_numbers(rng, shape):
+    """The folded column sums and broadcasts of channelwise.py against the plain NumPy ones."""
+    from edulayers.layers.channelwise import column_dot, column_sum, per_channel
+    a, b, v = rng.standard_normal(shape), rng.standard_normal(shape), rng.standard_normal(shape[1])
+    np.testing.assert_allclose(column_sum(a), a.sum(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(column_dot(a, b), (a * b).sum(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(per_channel(np.multiply, a, v), a * v)
+    out = a.copy()
+    assert per_channel(np.add, out, v, out=out) is out
+    np.testing.assert_array_equal(out, a + v)
+    np.testing.assert_array_equal(per_channel(np.subtract, a[:, ::-1], v), a[:, ::-1] - v)

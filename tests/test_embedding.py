@@ -166,6 +166,22 @@ def test_bad_input_and_arguments():
         L.Embedding(5, 2, weights=[np.zeros((2, 5))])(np.array([[1]]))
 
 
+
+@pytest.mark.parametrize("vocab,n,kind", [(50, 400, "uniform"), (10000, 600, "uniform"),
+                                         (3, 500, "uniform"), (70000, 300, "uniform"),
+                                         (1000, 2000, "zipf"), (5, 0, "uniform")])
+def test_scatter_add_rows_matches_the_loop(rng, vocab, n, kind):
+    """Rounds of distinct indices, then runs of the frequent ones: the loop's sums, whatever the
+    repeats (few, many, a vocabulary over 16 bits, no rows at all)."""
+    from edulayers.layers.embedding.embedding import scatter_add_rows
+    flat = (rng.integers(0, vocab, n) if kind == "uniform"
+            else np.minimum(rng.zipf(1.3, n), vocab) - 1)
+    rows = rng.standard_normal((n, 4))
+    expected = np.zeros((vocab, 4))
+    for position, i in enumerate(flat):
+        expected[i] += rows[position]
+    np.testing.assert_allclose(scatter_add_rows(flat, rows, vocab), expected, rtol=1e-12, atol=1e-12)
+
 @pytest.mark.keras
 @pytest.mark.parametrize("shape", [(4,), (3, 6), (2, 3, 4)])
 def test_keras_parity(keras, rng, shape):

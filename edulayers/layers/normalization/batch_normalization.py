@@ -29,24 +29,16 @@ At inference :math:`\partial L/\partial x_i = g_i / \sqrt{\sigma^2_{moving} + \e
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ... import backend
 from ...explain import Step
 from ..base import InputSpec, Layer
+from ..channelwise import column_dot, column_sum, per_channel
 
 __all__ = ["BatchNormalization"]
-
-
-def _column_sum(a):
-    """Sum of the rows of an (m, c) matrix, in two levels (blocks of about sqrt(m) rows, then the
-    block sums): NumPy adds the rows one after another, and in float32 that loses about
-    m * 2**-24 of relative accuracy (1e-5 for m = 65536); two levels keep it near sqrt(m) * 2**-24."""
-    m = a.shape[0]
-    block = max(1, int(np.sqrt(m)))
-    whole = (m // block) * block
-    total = a[:whole].reshape(m // block, block, a.shape[1]).sum(axis=1).sum(axis=0)
-    return total + a[whole:].sum(axis=0) if whole < m else total
 
 
 class BatchNormalization(Layer):
@@ -189,7 +181,7 @@ class BatchNormalization(Layer):
         reduced = [i for i in range(rank) if i not in self._channel_axes]
         order = reduced + list(self._channel_axes)
         moved = x.transpose(order) if order != list(range(rank)) else x
-        channels = int(np.prod([x.shape[a] for a in self._channel_axes]))
+        channels = math.prod(x.shape[a] for a in self._channel_axes)
         return moved.reshape(-1, channels), order, moved.shape
 
     @staticmethod
@@ -232,8 +224,11 @@ class BatchNormalization(Layer):
             self.grads["beta"] = dbeta.reshape(self._weights["beta"].shape)
 
     # ---------------------------------------------------------------- fast path
-    # The trick: view the input as an (m, channels) matrix (a reshape for channels_last), so every
-    # per-channel statistic is one column reduction, and fold gamma into the compact backward formula.
+    # The trick: view the input as an (m, channels) matrix (a reshape for channels_last) and fold
+    # it into long rows (channelwise.py): every per-channel statistic is one folded column sum,
+    # every per-channel scale or shift one pass with long inner loops. With
+    # s = gamma * inv_std, forward is y = centered * s + beta, and the compact backward formula is
+    # dx = s * (dy - dbeta / m - centered * inv_std * dgamma / m), dgamma = inv_std * sum(dy * centered).
     def forward(self, x, training=False, mask=None):
         rows, order, moved_shape = self._rows(x)
         m = rows.shape[0]
@@ -243,53 +238,51 @@ class BatchNormalization(Layer):
         batch_stats = self._use_batch_statistics(training)
         if batch_stats:
             if mask is None:
-                mean = _column_sum(rows) / m
-                centered = rows - mean
-                var = _column_sum(np.square(centered)) / m
+                mean = column_sum(rows) / m
+                centered = per_channel(np.subtract, rows, mean)
+                var = column_dot(centered, centered) / m
             else:
                 weights = self._mask_rows(x, mask)
-                count = _column_sum(weights) + backend.epsilon()      # Keras 3: sum(mask) + 1e-7
-                mean = _column_sum(weights * rows) / count
-                centered = rows - mean
-                var = _column_sum(weights * np.square(centered)) / count
+                count = column_sum(weights) + backend.epsilon()       # Keras 3: sum(mask) + 1e-7
+                mean = column_sum(weights * rows) / count
+                centered = per_channel(np.subtract, rows, mean)
+                var = column_sum(weights * np.square(centered)) / count
             self._update_moving(mean, var)
         else:
             mean = self._vector("moving_mean", 0.0, x.dtype)
             var = self._vector("moving_variance", 1.0, x.dtype)
-            centered = rows - mean
+            centered = per_channel(np.subtract, rows, mean)
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
-        x_hat = centered                                # in place from here: no new (m, c) arrays
-        x_hat *= inv_std
-        y = x_hat * gamma
-        y += beta
-        self.cache = dict(x_hat=x_hat, inv_std=inv_std, gamma=gamma, order=order, moved_shape=moved_shape,
-                          batch_stats=batch_stats, weights=weights, count=count)
+        y = per_channel(np.multiply, centered, gamma * inv_std)
+        per_channel(np.add, y, beta, out=y)
+        self.cache = dict(centered=centered, inv_std=inv_std, gamma=gamma, order=order,
+                          moved_shape=moved_shape, batch_stats=batch_stats, weights=weights,
+                          count=count)
         return self._unrows(y, order, moved_shape)
 
     def backward(self, dy):
         c = self.cache
         dy_rows = self._rows(dy)[0]
-        x_hat, inv_std, gamma, m = c["x_hat"], c["inv_std"], c["gamma"], c["count"]
-        dbeta = _column_sum(dy_rows)
-        dgamma = _column_sum(dy_rows * x_hat)
+        centered, inv_std, gamma, m = c["centered"], c["inv_std"], c["gamma"], c["count"]
+        scale = gamma * inv_std
+        dbeta = column_sum(dy_rows)
+        dgamma = column_dot(dy_rows, centered) * inv_std            # sum(dy * x_hat)
         self._set_grads(dgamma, dbeta)
         if not c["batch_stats"]:
-            dx = dy_rows * (gamma * inv_std)                    # constants: a per-channel scale
+            dx = per_channel(np.multiply, dy_rows, scale)           # constants: a per-channel scale
         elif c["weights"] is None:
-            # the compact formula, with sum(g) = gamma * dbeta and sum(g * x_hat) = gamma * dgamma:
-            # dx = gamma * inv_std * (dy - dbeta / m - x_hat * dgamma / m), built in place
-            dx = x_hat * (-dgamma / m)
+            # the compact formula (sum(g) = gamma * dbeta, sum(g * x_hat) = gamma * dgamma), in place
+            dx = per_channel(np.multiply, centered, -inv_std * dgamma / m)
             dx += dy_rows
-            dx -= dbeta / m
-            dx *= gamma * inv_std
+            per_channel(np.subtract, dx, dbeta / m, out=dx)
+            per_channel(np.multiply, dx, scale, out=dx)
         else:
             # masked statistics: the chain rule through the weighted mean and variance
             w = c["weights"]
-            centered = x_hat / inv_std
             g = dy_rows * gamma
-            dvar = _column_sum(g * centered) * -0.5 * inv_std ** 3
+            dvar = column_sum(g * centered) * -0.5 * inv_std ** 3
             dcentered = g * inv_std + dvar * 2.0 * w * centered / m
-            dmean = -_column_sum(dcentered)
+            dmean = -column_sum(dcentered)
             dx = dcentered + dmean * w / m
         return self._unrows(dx, c["order"], c["moved_shape"])
 
