@@ -12,7 +12,6 @@ gradebook.db (neither committed). The instructor's guide is book/instructors.md.
 c = get_config()  # noqa: F821 -- nbgrader provides get_config
 
 c.CourseDirectory.course_id = "edulayers"
-c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"

@@ -179,7 +179,7 @@ GRADESCOPE_ASSIGNMENT = COURSE / "source" / "a01_softmax_cross_entropy"
 def test_the_gradescope_template_writes_one_results_json_with_visibility(tmp_path):
     src = source_notebook(GRADESCOPE_ASSIGNMENT)
     bug = planted_bugs(GRADESCOPE_ASSIGNMENT)[0]
-    outcomes = {}
+    runs = {}
     for label, notebook in [("correct", src), ("wrong", with_bug(src, bug))]:
         root = tmp_path / label                        # the layout of Gradescope's /autograder
         shutil.copytree(COURSE / "gradescope", root / "source")
@@ -187,10 +187,14 @@ def test_the_gradescope_template_writes_one_results_json_with_visibility(tmp_pat
         shutil.copytree(GRADESCOPE_ASSIGNMENT, root / "source" / "source" / GRADESCOPE_ASSIGNMENT.name)
         (root / "submission").mkdir()
         (root / "submission" / "my_work.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-        done = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True,
-                              text=True, timeout=600, env={**os.environ, "AUTOGRADER": str(root),
-                                                           "PYTHON": sys.executable})
-        assert done.returncode == 0, done.stderr[-3000:]
+        runs[label] = (root, subprocess.Popen(     # both at once
+            ["bash", str(root / "source" / "run_autograder")], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "AUTOGRADER": str(root), "PYTHON": sys.executable}))
+    outcomes = {}
+    for label, (root, run) in runs.items():
+        _, stderr = run.communicate(timeout=600)
+        assert run.returncode == 0, stderr[-3000:]
         outcomes[label] = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     tests = {c["metadata"]["nbgrader"]["grade_id"]: c for c in src["cells"] if cell_role(c) == "test"}
     total = sum(c["metadata"]["nbgrader"]["points"] for c in tests.values())
