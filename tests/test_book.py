@@ -8,7 +8,9 @@ and checks the HTML: nothing is loaded or linked over http(s), MathJax and the w
 are local files, every notebook has its page with its stored math and figures (the notebooks are
 not re-executed), the worked example of "Writing your own layer" ran during the build, no page
 declares a script twice, the explorers carry their live-kernel note, and the API reference
-documents every public name. tests/test_book_browser.py opens the same build in Chromium.
+documents every public name, the course's assignments are there as the students' copies and no
+solution or hidden test of an instructor's notebook (course/source/) reaches any page.
+tests/test_book_browser.py opens the same build in Chromium.
 
 One build per session: the ``book`` fixture is session-scoped, and under pytest-xdist
 (``-n 2 --dist loadfile`` puts this file and test_book_browser.py on different workers) the
@@ -37,6 +39,9 @@ pytestmark = pytest.mark.book
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+RELEASES = sorted((ROOT / "course" / "release").glob("*/*.ipynb"))
+SOURCES = sorted((ROOT / "course" / "source").glob("*/*.ipynb"))
+SECRET = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END (SOLUTION|HIDDEN TESTS)", flags=re.S)
 EXTERNAL = re.compile(r'(?:src|href)="(https?://[^"]+)"')
 MATH = re.compile(r'class="math[ "]')
 IMAGE = re.compile(r'<img[^>]+src="([^"]+)"')
@@ -331,3 +336,79 @@ def test_a_docstring_that_breaks_markup_is_shown_as_written():
     shown = api_reference.as_written("One *line.\n\nArgs (Keras 1):\n    init: x.")
     assert api_reference.rst_problems(shown) == []
     assert "    Args (Keras 1):" in shown
+
+
+# ---------------------------------------------------------------------------- the course
+def _cell_text(nb_path: Path) -> str:
+    cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def secret_lines() -> dict:
+    """``{line: source notebook}``: the lines of the solutions and hidden tests of course/source/
+    that appear nowhere public (the students' copies, the notebooks, the book's pages, the package)."""
+    public = [_cell_text(p) for p in RELEASES + NOTEBOOKS]
+    public += [p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md")]
+    public += [p.read_text(encoding="utf-8") for p in (ROOT / "edulayers").rglob("*.py")]
+    public = _flat("\n".join(public))
+    found = {}
+    for nb in SOURCES:
+        for match in SECRET.finditer(_cell_text(nb)):
+            for line in match.group(2).splitlines():
+                line = _flat(line)
+                if len(line) >= 16 and line not in public:
+                    found[line] = nb.parent.name
+    return found
+
+
+def site_text(html: Path) -> dict:
+    """``{page: its text}`` for every file of the built site that could show a solution: the
+    pages (tags removed, entities decoded) and the copied sources (_sources/)."""
+    import html as html_module
+    texts = {}
+    for path in html.rglob("*"):
+        if not path.is_file() or "_static" in path.relative_to(html).parts:
+            continue
+        if path.suffix in (".html", ".txt", ".ipynb", ".md", ".js", ".json"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if path.suffix == ".html":
+                text = html_module.unescape(re.sub(r"<[^>]+>", "", text))
+            texts[str(path.relative_to(html))] = _flat(text)
+    return texts
+
+
+def leaks(texts: dict, secrets: dict) -> dict:
+    return {page: sorted({secrets[line] for line in secrets if line in text})
+            for page, text in texts.items() if any(line in text for line in secrets)}
+
+
+def test_the_assignments_are_in_the_book_as_the_students_copies(book):
+    html, _ = book
+    assert RELEASES, "course/release/ holds no assignment"
+    link = ROOT / "book" / "assignments"
+    assert link.resolve() == (ROOT / "course" / "release").resolve()
+    for nb in RELEASES:
+        page = html / "assignments" / nb.parent.name / f"{nb.stem}.html"
+        assert page.is_file(), f"{nb.parent.name} has no page in the book (book/_toc.yml)"
+        assert "YOUR CODE HERE" in page.read_text(encoding="utf-8")
+    assert (html / "instructors.html").is_file()
+
+
+def test_no_solution_and_no_hidden_test_reaches_the_book(book):
+    html, _ = book
+    secrets = secret_lines()
+    assert len(secrets) >= 10 * len(SOURCES), "the solutions of course/source/ were not read"
+    found = leaks(site_text(html), secrets)
+    assert not found, f"solution or hidden-test text of these assignments is in the book: {found}"
+
+
+def test_the_leak_check_finds_a_solution_line(tmp_path):
+    secrets = {"grad[i] = (plus - minus) / (2 * eps)": "a02"}
+    (tmp_path / "page.html").write_text('<pre><span class="n">grad</span>[i] = (plus &minus; '
+                                        "minus) / (2 * eps)</pre>".replace("&minus;", "-"))
+    (tmp_path / "other.html").write_text("<p>nothing here</p>")
+    assert leaks(site_text(tmp_path), secrets) == {"page.html": ["a02"]}
