@@ -627,3 +627,23 @@ def test_training_runs_are_graded_by_accuracy_with_hints():
     assert failed.points == 0 and "ZeroDivisionError" in failed["predicts"].message
     went_up = grading.grade_training(predicting(LABELS), x, LABELS, min_accuracy=0.5, history=[1, 2])
     assert not went_up["loss decreases"].passed and went_up["accuracy"].passed
+
+
+class EndlessForward(StudentDense):
+    def forward(self, x, training=False):
+        while True:
+            pass
+
+
+class EndlessBackward(StudentDense):
+    def backward(self, dy):
+        while True:
+            pass
+
+
+def test_an_endless_loop_in_a_layer_is_a_failed_check_not_a_hang():
+    report = grade_dense(EndlessForward, timeout=0.2)
+    assert report.points == 1 and "forward did not return within 0.2 s" in report["forward"].message
+    report = grade_dense(EndlessBackward, timeout=0.2)
+    assert report["forward"].passed and not report["dx"].passed
+    assert "backward did not return within 0.2 s" in report["dx"].message

@@ -23,6 +23,7 @@ import numpy as np
 from ..gradcheck import gradcheck
 from .diagnosis import _as_array, _compare, _forward_hypotheses, _match_weights, _shape_hint
 from .report import Check, GradeReport, _error_text
+from .student import call_student
 
 __all__ = ["grade_layer", "assert_layer_matches", "DEFAULT_POINTS"]
 
@@ -32,7 +33,7 @@ DEFAULT_POINTS = {"build": 1, "output_shape": 1, "forward": 3, "dx": 2, "grads":
 
 def grade_layer(student, reference, input_shapes, *, config=None, seed=0, tol=1e-6,
                 check_gradients=True, check_params=True, paths=("fast",), training=False,
-                points=None, gradcheck_tol=None) -> GradeReport:
+                points=None, gradcheck_tol=None, timeout=10.0) -> GradeReport:
     """Grade a student's layer against a reference layer.
 
     Args:
@@ -50,6 +51,8 @@ def grade_layer(student, reference, input_shapes, *, config=None, seed=0, tol=1e
         training: passed to both forwards.
         points: points per kind (see ``DEFAULT_POINTS``); a kind missing from it is worth 0.
         gradcheck_tol: tolerance of ``el.gradcheck`` (default: ``tol``).
+        timeout: seconds each call of the student's code (building, forward, backward, the
+            gradient check) may take: an endless loop is a failed check.
 
     Returns:
         A ``GradeReport``.
@@ -59,7 +62,7 @@ def grade_layer(student, reference, input_shapes, *, config=None, seed=0, tol=1e
     try:
         with np.errstate(all="ignore"):     # a student's 0/0 is reported as NaN, not warned about
             return _grade(student, reference, input_shapes, config, seed, tol, check_gradients,
-                          check_params, paths, training, points, gradcheck_tol)
+                          check_params, paths, training, points, gradcheck_tol, timeout)
     finally:
         base._name_counts.clear()
         base._name_counts.update(names_before)
@@ -101,6 +104,7 @@ class _Run:
     check_params: bool
     training: bool
     gradcheck_tol: float | None
+    timeout: float | None       # seconds per call of the student's code
     suffix: dict                # path -> the suffix of its checks' names: "", " [reference]"
     report: GradeReport         # where the notes go
     rng: np.random.Generator    # the weights, the inputs, the upstream gradients, in this order
@@ -141,14 +145,14 @@ class _Step:
 
 
 def _grade(student, reference, input_shapes, config, seed, tol, check_gradients, check_params,
-           paths, training, points, gradcheck_tol) -> GradeReport:
+           paths, training, points, gradcheck_tol, timeout) -> GradeReport:
     """``grade_layer``'s work: the phases below for every input shape and path, then the points."""
     shapes = _normalize_shapes(input_shapes)
     paths = (paths,) if isinstance(paths, str) else tuple(paths)
     report = GradeReport(student=_describe(student), reference=_describe(reference),
                          input_shapes=shapes, tol=tol)
     run = _Run(student, reference, config, seed, tol, check_gradients, check_params, training,
-               gradcheck_tol, suffix={p: "" if p == "fast" else f" [{p}]" for p in paths},
+               gradcheck_tol, timeout, suffix={p: "" if p == "fast" else f" [{p}]" for p in paths},
                report=report, rng=np.random.default_rng(seed), out=_Outcome())
     weight_names = []           # the reference's gradients, named in the expected checks
     for shape in shapes:
@@ -174,17 +178,19 @@ def _build_both(run, shape, where) -> _Input:
     ref._set_dtype("float64")
     _random_weights(ref, run.rng)
     case = _Input(shape, where, ref, x=run.rng.standard_normal(shape))
-    try:
-        mine = _instantiate(run.student, run.config)
-        mine.build((None,) + shape[1:])
-        mine._set_dtype("float64")
-    except Exception as exc:   # noqa: BLE001 -- a student's error is a failed check
-        run.out.add("build", "build", False, message=f"building your layer raised {_error_text(exc)}",
+    def build():
+        layer = _instantiate(run.student, run.config)
+        layer.build((None,) + shape[1:])
+        layer._set_dtype("float64")
+        return layer
+    built = call_student(build, timeout=run.timeout, what="building your layer")
+    if not built.ok:
+        run.out.add("build", "build", False, message=built.error,
                     hint="__init__ must call super().__init__(**kwargs); build(input_shape) gets the "
                          "shape with the batch axis first (None)", where=where)
         run.out.skipped.append((where, "your layer could not be built"))
         return case
-    case.mine = mine
+    case.mine = built.value
     _copy_weights(run, case)
     return case
 
@@ -238,10 +244,11 @@ def _grade_step(step) -> None:
 def _grade_forward(step):
     """The ``output_shape`` and ``forward`` checks; returns why backward cannot be graded, or None."""
     run, case = step.run, step.case
-    try:
-        y = _call_forward(case.mine, case.x, run.training, step.path)
-    except Exception as exc:   # noqa: BLE001
-        msg = f"forward raised {_error_text(exc)}"
+    called = call_student(_call_forward, case.mine, case.x, run.training, step.path,
+                          timeout=run.timeout, what="forward")
+    y = called.value
+    if not called.ok:
+        msg = called.error
         step.add("output_shape", "output_shape", False, message=msg)
         step.add("forward", "forward", False, message=msg)
         return "forward failed"
@@ -300,10 +307,9 @@ def _grade_backward(step) -> None:
     """The ``dx`` check and, with ``check_params``, one ``grads[...]`` check per weight."""
     mine = step.case.mine
     mine.grads = {}
-    try:
-        dx, raised = _raw_backward(mine, step.path)(mine, step.dy), None
-    except Exception as exc:   # noqa: BLE001
-        dx, raised = None, f"backward raised {_error_text(exc)}"
+    called = call_student(_raw_backward(mine, step.path), mine, step.dy, timeout=step.run.timeout,
+                          what="backward")
+    dx, raised = called.value, called.error or None
     _grade_dx(step, dx, raised)
     if step.run.check_params:
         for rname, g_ref in step.grads_ref.items():
@@ -339,17 +345,20 @@ def _grade_weight_gradient(step, rname, g_ref, raised) -> None:
 def _grade_gradcheck(step) -> None:
     """The ``gradcheck`` check: ``el.gradcheck`` on the student's layer alone."""
     run = step.run
-    try:
-        probe = step.case.mine
-        if not run.check_params:          # dx only: the base class must not ask for grads
-            probe = copy.deepcopy(probe)
-            probe.trainable = False
-        gc = gradcheck(probe, step.case.x, training=run.training, path=step.path, seed=run.seed,
-                       tol=run.gradcheck_tol or run.tol, check_params=run.check_params)
-        _add_gradcheck_result(step, gc)
-    except Exception as exc:   # noqa: BLE001
+    probe = step.case.mine
+    if not run.check_params:          # dx only: the base class must not ask for grads
+        probe = copy.deepcopy(probe)
+        probe.trainable = False
+    checked = call_student(gradcheck, probe, step.case.x, training=run.training, path=step.path,
+                           seed=run.seed, tol=run.gradcheck_tol or run.tol,
+                           check_params=run.check_params, timeout=run.timeout,
+                           what="el.gradcheck of your layer")
+    if checked.ok:
+        _add_gradcheck_result(step, checked.value)
+    else:
         step.add("gradcheck", "gradcheck", False,
-                 message=f"el.gradcheck could not run: {_error_text(exc)}")
+                 message=checked.error.replace("el.gradcheck of your layer raised",
+                                               "el.gradcheck could not run:"))
 
 
 def _add_gradcheck_result(step, gc) -> None:
