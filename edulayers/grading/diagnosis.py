@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 
 _CLOSE = 1e-6   # relative residual under which a hypothesis (factor, transpose, ...) is accepted
+_NEARLY = 1e-3  # ... under which a factor is still named, as approximate (a finite difference's)
 
 
 # ============================================================================ weight matching
@@ -171,6 +172,10 @@ def _factor_hint(what, s, r, batch):
             elif abs(abs(c) - 0.5) < 1e-3:
                 text += ": a factor 2 is missing (or something is counted half)"
             return text
+        residual = _rel(s, c * r) if abs(c) > 1e-12 else 1.0
+        if residual <= _NEARLY and abs(abs(c) - 1) > 1e-2:    # a factor, up to an approximation
+            return (f"{what} is nearly {_factor_text(c)} times the right answer (up to a relative "
+                    f"{residual:.0e}): a constant factor, plus a small error of its own")
     return None
 
 

@@ -29,7 +29,10 @@ __all__ = ["grade_function", "grade_optimizer", "share_points"]
 
 def share_points(checks, points) -> None:
     """Give each check its points: ``points`` a total shared evenly, or ``{check name: points}``
-    (a check missing from the dict is worth 0)."""
+    (a check missing from the dict is worth 0); ``None``: no points (in an nbgrader test cell
+    the cell's points are the grade, and the report says which checks passed)."""
+    if points is None:
+        points = 0.0
     if isinstance(points, dict):
         unknown = set(points) - {c.name for c in checks}
         if unknown:
@@ -45,7 +48,7 @@ def share_points(checks, points) -> None:
 
 # ============================================================================ functions
 def grade_function(student, reference, cases, *, outputs=None, tol=1e-6, timeout=10.0,
-                   points=1.0, name=None) -> GradeReport:
+                   points=None, name=None) -> GradeReport:
     """Grade a student's function against a reference function, one check per case.
 
     Args:
@@ -58,7 +61,8 @@ def grade_function(student, reference, cases, *, outputs=None, tol=1e-6, timeout
             ``("loss", "dlogits")``: a message then says which one is wrong.
         tol: largest relative error ``max|yours - expected| / max|expected|`` that passes.
         timeout: seconds one call of the student's function may take.
-        points: the total, shared evenly among the cases, or ``{case name: points}``.
+        points: the total, shared evenly among the cases, or ``{case name: points}``; None
+            (the default, for a test cell that nbgrader scores as a whole): no points.
         name: the student's function as the report names it (default: its ``__name__``).
 
     Returns:
@@ -66,8 +70,8 @@ def grade_function(student, reference, cases, *, outputs=None, tol=1e-6, timeout
 
     >>> import numpy as np
     >>> report = grade_function(lambda x: 2 * x, lambda x: x + x, {"ones": (np.ones(3),)})
-    >>> report.passed, report.points
-    (True, 1.0)
+    >>> report.passed, str(report).splitlines()[0]
+    (True, '<lambda> graded against <lambda>: 1 of 1 checks passed, PASSED')
     """
     if not cases:
         raise ValueError("grade_function: give at least one case, e.g. {'small': (x, y)}")
@@ -134,7 +138,7 @@ def _batch_of(args) -> int:
 
 # ============================================================================ optimizers
 def grade_optimizer(student, reference, shapes, *, steps=5, config=None, seed=0, tol=1e-6,
-                    timeout=10.0, points=1.0) -> GradeReport:
+                    timeout=10.0, points=None) -> GradeReport:
     r"""Grade a student's optimizer against a reference optimizer on seeded gradient sequences.
 
     Both optimizers start from the same weights and get the same gradients at every step; the
@@ -154,7 +158,8 @@ def grade_optimizer(student, reference, shapes, *, steps=5, config=None, seed=0,
         seed: seeds the weights and the gradients.
         tol: largest relative error of an update that passes.
         timeout: seconds the student's optimizer may take over all the steps.
-        points: the total, shared evenly between the two checks, or ``{check name: points}``.
+        points: the total, shared evenly between the two checks, or ``{check name: points}``;
+            None (the default): no points.
 
     Returns:
         A ``GradeReport`` with the checks ``"first step"`` and ``"later steps"``.

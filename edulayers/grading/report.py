@@ -59,6 +59,11 @@ class GradeReport:
         return round(sum(c.max_points for c in self.checks), 6)
 
     @property
+    def scored(self) -> bool:
+        """Whether the checks carry points (a test cell's grader may leave the points to nbgrader)."""
+        return self.max_points > 0
+
+    @property
     def failed(self) -> list:
         return [c for c in self.checks if not c.passed]
 
@@ -85,8 +90,10 @@ class GradeReport:
         return f"{self.inputs}; tol {self.tol:.0e}" if self.inputs and self.tol else self.inputs
 
     def _title(self) -> str:
-        return (f"{self.student} graded against {self.reference}: {_num(self.points)}/"
-                f"{_num(self.max_points)} points, {'PASSED' if self.passed else 'FAILED'}")
+        passed = sum(c.passed for c in self.checks)
+        score = (f"{_num(self.points)}/{_num(self.max_points)} points" if self.scored
+                 else f"{passed} of {len(self.checks)} checks passed")
+        return f"{self.student} graded against {self.reference}: {score}, {'PASSED' if self.passed else 'FAILED'}"
 
     def _error(self, check) -> str:
         return "" if check.error is None else error_display(check.error, self.tol)
@@ -94,10 +101,10 @@ class GradeReport:
     def __str__(self) -> str:
         width = max([len(c.name) for c in self.checks] + [14]) + 2
         lines = [self._title()] + ([f"  {self._inputs_line()}"] if self._inputs_line() else []) + [
-            f"  {'check':<{width}}{'result':<8}{'worst err':>10}{'points':>10}"]
+            f"  {'check':<{width}}{'result':<8}{'worst err':>10}" + (f"{'points':>10}" if self.scored else "")]
         for c in self.checks:
             lines.append(f"  {c.name:<{width}}{'ok' if c.passed else 'FAIL':<8}{self._error(c):>10}"
-                         f"{_points(c):>10}")
+                         + (f"{_points(c):>10}" if self.scored else ""))
         for c in self.failed:
             lines.append(f"- {c.name}: {c.message}")
             if c.hint:
@@ -110,10 +117,11 @@ class GradeReport:
         return f"<GradeReport {self._title()}>"
 
     def _repr_markdown_(self) -> str:
-        rows = ["| check | result | worst error | points |", "|---|---|---|---|"]
+        rows = (["| check | result | worst error | points |", "|---|---|---|---|"] if self.scored
+                else ["| check | result | worst error |", "|---|---|---|"])
         for c in self.checks:
-            rows.append(f"| `{c.name}` | {'ok' if c.passed else '**FAIL**'} | {self._error(c)} | "
-                        f"{_points(c)} |")
+            rows.append(f"| `{c.name}` | {'ok' if c.passed else '**FAIL**'} | {self._error(c)} |"
+                        + (f" {_points(c)} |" if self.scored else ""))
         inputs = f" ({_md(self._inputs_line())})" if self._inputs_line() else ""
         parts = [f"**{self._title()}**{inputs}", "",
                  "\n".join(rows)]

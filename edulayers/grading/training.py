@@ -24,7 +24,7 @@ __all__ = ["grade_training"]
 
 
 def grade_training(model=None, x_test=None, y_test=None, *, min_accuracy, train=None, history=None,
-                   timeout=120.0, points=1.0, name=None) -> GradeReport:
+                   timeout=120.0, points=None, name=None) -> GradeReport:
     """Grade a trained classifier by its test accuracy.
 
     Args:
@@ -36,7 +36,8 @@ def grade_training(model=None, x_test=None, y_test=None, *, min_accuracy, train=
             (called under ``timeout``).
         history: the training losses (a list, or a ``History``): adds the ``loss decreases`` check.
         timeout: seconds ``train`` (and the prediction) may take.
-        points: the total, shared evenly among the checks, or ``{check name: points}``.
+        points: the total, shared evenly among the checks, or ``{check name: points}``; None
+            (the default): no points.
         name: how the report names the student's model.
 
     Returns:
