@@ -11,11 +11,23 @@ are averaged, so
 .. math::  L = \frac{1}{N} \sum_{n=1}^{N} \ell(y^{(n)}, \hat y^{(n)}),
            \qquad \frac{\partial L}{\partial \hat y^{(n)}} = \frac{1}{N} \frac{\partial \ell}{\partial \hat y^{(n)}}
 
+With sample weights :math:`w_n` (``fit(sample_weight=...)``, ``class_weight``) the reduction is
+still Keras 3's ``"sum_over_batch_size"``: :math:`L = \frac{1}{N} \sum_n w_n \ell_n` (divided by
+the number of values, not by :math:`\sum_n w_n`), and each sample's gradient is scaled by its
+:math:`w_n / N`.
+
+``el.losses.get("mse")`` returns the per-sample *function*, as ``keras.losses.get`` does
+(``get("MeanSquaredError")`` an object); ``compile`` accepts either, and any function
+``my_loss(y_true, y_pred)`` that returns one value per sample (``LossFunctionWrapper``: a user's
+function has no derivative, so ``fit`` needs one given with ``gradient=``; ``evaluate`` does not).
+
 Probabilities are clipped to :math:`[\epsilon, 1 - \epsilon]` with
 :math:`\epsilon = 10^{-7}` as Keras does; where the clip is active the gradient
 is zero, exactly as automatic differentiation of the clipped formula gives.
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -27,8 +39,11 @@ __all__ = [
     "Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "CosineSimilarity", "Huber", "LogCosh", "Hinge", "SquaredHinge",
     "CategoricalHinge", "KLDivergence", "Poisson", "BinaryCrossentropy", "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy", "get",
+    "SparseCategoricalCrossentropy", "LossFunctionWrapper", "get", "to_loss", "REDUCTIONS",
 ]
+
+#: Keras 3's reductions that edulayers computes (Keras' default is the first)
+REDUCTIONS = ("sum_over_batch_size", "sum")
 
 
 def _pair(y_true, y_pred):
@@ -60,18 +75,47 @@ class Loss:
 
     Subclasses give ``per_sample(y_true, y_pred)`` and ``per_sample_gradient(y_true, y_pred)``
     (the derivative of each per-sample value with respect to that sample's prediction).
+
+    Every call takes Keras 3's ``sample_weight``: one weight per sample (shape ``(N,)`` or
+    ``(N, 1)``), or one per value of ``per_sample`` (a sequence's ``(N, T)``). The weighted values
+    are reduced as Keras' ``"sum_over_batch_size"``: :math:`\\sum_n w_n \\ell_n / N`, where N is the
+    number of values (``reduction="sum"``, for ``LossFunctionWrapper``, leaves out the division).
     """
     name = "loss"
     formula = r"\ell(y, \hat y)"
+    reduction = "sum_over_batch_size"
 
-    def __call__(self, y_true, y_pred) -> float:
-        values = self.per_sample(*self._prepare(y_true, y_pred))
-        return float(np.mean(values))
+    def __call__(self, y_true, y_pred, sample_weight=None) -> float:
+        values = np.asarray(self.per_sample(*self._prepare(y_true, y_pred)))
+        if sample_weight is None and self.reduction == "sum_over_batch_size":
+            return float(np.mean(values))
+        return _reduce_weighted(values, sample_weight, self.reduction)[0]
 
-    def gradient(self, y_true, y_pred):
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        """:math:`\\partial L / \\partial \\hat y`: the upstream gradient that starts ``backward``."""
+        return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        """``(L, dL/dy_pred)`` from one evaluation of the per-sample values (what a training step
+        uses: ``__call__`` and ``gradient`` would each compute them)."""
         y_true, y_pred = self._prepare(y_true, y_pred)
-        per_sample = self.per_sample(y_true, y_pred)
-        return (self.per_sample_gradient(y_true, y_pred) / max(1, per_sample.size)).astype(y_pred.dtype)
+        values = np.asarray(self.per_sample(y_true, y_pred))
+        per_sample_gradient = self.per_sample_gradient(y_true, y_pred)
+        if sample_weight is None and self.reduction == "sum_over_batch_size":
+            grad = per_sample_gradient / max(1, values.size)
+            return float(np.mean(values)), grad.astype(y_pred.dtype)
+        value, dvalues = _reduce_weighted(values, sample_weight, self.reduction)
+        scale = _towards_predictions(dvalues, values, y_pred, self._value_axis())
+        return value, (per_sample_gradient * scale).astype(y_pred.dtype)
+
+    @property
+    def has_gradient(self) -> bool:
+        """Whether ``gradient`` can be computed (``fit`` needs it; ``evaluate`` does not)."""
+        return type(self).per_sample_gradient is not Loss.per_sample_gradient
+
+    def _value_axis(self) -> int:
+        """The axis of ``y_pred`` that ``per_sample`` reduces (the class axis of a crossentropy)."""
+        return getattr(self, "axis", -1)
 
     def _prepare(self, y_true, y_pred):
         return _pair(y_true, y_pred)
@@ -80,7 +124,10 @@ class Loss:
         raise NotImplementedError
 
     def per_sample_gradient(self, y_true, y_pred):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} has no per_sample_gradient, so fit cannot start backward: "
+            "define per_sample_gradient(self, y_true, y_pred) returning d per_sample / d y_pred "
+            "(the shape of y_pred)")
 
     def get_config(self) -> dict:
         return {}
@@ -88,6 +135,63 @@ class Loss:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _same_rank(values, weights):
+    """Keras 3's ``squeeze_or_expand_to_same_rank``: a trailing axis of size 1 added or removed
+    where the two ranks differ by one."""
+    if values.ndim == weights.ndim + 1 and values.shape[-1] == 1:
+        if weights.ndim == 1:
+            weights = weights[..., None]
+        else:
+            values = values[..., 0]
+    elif weights.ndim == values.ndim + 1 and weights.shape[-1] == 1:
+        if values.ndim == 1:
+            values = values[..., None]
+        else:
+            weights = weights[..., 0]
+    return values, weights
+
+
+def _reduce_weighted(values, sample_weight, reduction):
+    """``(L, dL/dvalues)`` for Keras 3's ``reduce_weighted_values``: the values times the sample
+    weights, summed, and divided by their number for ``"sum_over_batch_size"``.
+
+    Weights with fewer axes than the values weight whole samples (a ``(N,)`` weight on the
+    ``(N, T)`` values of a sequence output); Keras broadcasts from the last axis there, which
+    agrees whenever it does not fail."""
+    values = np.asarray(values)
+    dtype = np.result_type(values.dtype, np.float32)
+    weights = np.ones((), dtype) if sample_weight is None else np.asarray(sample_weight, dtype=dtype)
+    v, w = _same_rank(values.astype(dtype, copy=False), weights)
+    if 0 < w.ndim < v.ndim:
+        w = w.reshape(w.shape + (1,) * (v.ndim - w.ndim))
+    try:
+        weighted = v * w
+    except ValueError:
+        raise ValueError(f"loss: sample_weight of shape {weights.shape} does not fit the loss "
+                         f"values of shape {values.shape} (give one weight per sample)") from None
+    if weighted.ndim == 0 or weighted.size == 0:       # Keras returns such values unreduced
+        return float(np.sum(weighted)), np.broadcast_to(w, values.shape).astype(dtype)
+    n = weighted.size if reduction == "sum_over_batch_size" else 1
+    dweighted = np.broadcast_to(w, weighted.shape) / n
+    if weighted.shape != v.shape:
+        if v.ndim != 0:
+            raise ValueError(f"loss: sample_weight of shape {weights.shape} does not fit the loss "
+                             f"values of shape {values.shape} (give one weight per sample)")
+        dweighted = np.sum(dweighted)                  # one value for the batch, weighted N times
+    return float(np.sum(weighted) / n), np.reshape(dweighted, values.shape)
+
+
+def _towards_predictions(dvalues, values, y_pred, axis):
+    """``dL/dvalues`` shaped to multiply ``per_sample_gradient`` (the shape of ``y_pred``): the
+    reduced axis put back where ``per_sample`` took it away."""
+    if values.ndim == y_pred.ndim - 1:
+        return np.expand_dims(dvalues, axis % y_pred.ndim)
+    if values.ndim in (0, y_pred.ndim):
+        return dvalues
+    raise ValueError(f"loss: per_sample gave values of shape {values.shape} for predictions of "
+                     f"shape {y_pred.shape}; one value per sample (or per entry) is needed")
 
 
 class MeanSquaredError(Loss):
@@ -397,8 +501,16 @@ def _per_sample_function(cls):
     def fn(y_true, y_pred, **config):
         loss = cls(**config)
         return loss.per_sample(*loss._prepare(y_true, y_pred))
-    fn.__name__ = cls.name
-    fn.__doc__ = f"Per-sample {cls.name} (one value per sample, as keras.losses.{cls.name})."
+
+    def gradient(y_true, y_pred, sample_weight=None, **config):
+        return cls(**config).gradient(y_true, y_pred, sample_weight)
+    fn.__name__ = fn.__qualname__ = cls.name
+    fn.__doc__ = (f"Per-sample {cls.name} (one value per sample, as keras.losses.{cls.name}); "
+                  f"the same loss as ``{cls.__name__}``, which ``compile(loss={cls.name})`` "
+                  f"trains with.\n\n``{cls.name}.gradient(y_true, y_pred)`` is the gradient of "
+                  "the batch mean of these values (the upstream gradient that starts backward).")
+    fn.loss_class = cls            # compile(loss=this function) trains with cls(**config)
+    fn.gradient = gradient
     return fn
 
 
@@ -418,12 +530,122 @@ binary_crossentropy = _per_sample_function(BinaryCrossentropy)
 categorical_crossentropy = _per_sample_function(CategoricalCrossentropy)
 sparse_categorical_crossentropy = _per_sample_function(SparseCategoricalCrossentropy)
 
+#: each loss's per-sample function under its Keras names (``get("mse")`` returns one, as Keras 3)
+FUNCTIONS = {fn.__name__: fn for fn in (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge, squared_hinge,
+    categorical_hinge, kl_divergence, poisson, binary_crossentropy, categorical_crossentropy,
+    sparse_categorical_crossentropy)}
+FUNCTIONS.update({"mse": mse, "mae": mae, "mape": mape, "msle": msle, "kld": kld, "bce": binary_crossentropy,
+                  "logcosh": logcosh, "huber_loss": huber, "kullback_leibler_divergence": kld})
+FUNCTIONS.update({name.upper(): FUNCTIONS[name] for name in ("mse", "mae", "mape", "msle", "kld", "bce")})
 
-def get(identifier) -> Loss:
-    """A loss object from a Keras name (``"mse"``, ``"categorical_crossentropy"``) or an instance."""
-    if isinstance(identifier, Loss):
+
+class LossFunctionWrapper(Loss):
+    """A loss made of a function ``fn(y_true, y_pred)`` that returns one value per sample, as
+    Keras 3's ``keras.losses.LossFunctionWrapper``; ``compile(loss=my_loss)`` wraps a function in it.
+
+    Args:
+        fn: the per-sample function, e.g. ``def my_loss(y_true, y_pred): return
+            np.mean((y_pred - y_true) ** 2, axis=-1)``.
+        reduction: ``"sum_over_batch_size"`` (Keras' default: the weighted values summed and
+            divided by their number) or ``"sum"``.
+        name: the loss's name (default: the function's).
+        gradient: ``gradient(y_true, y_pred)``, the derivative of each of ``fn``'s values with
+            respect to that sample's prediction (an array of y_pred's shape), what a ``Loss``
+            subclass's ``per_sample_gradient`` gives. edulayers differentiates by hand, not
+            automatically: without it the loss evaluates (``evaluate``, ``test_on_batch``,
+            metrics) but ``fit`` refuses to start, before anything changes, and says so.
+        **kwargs: passed on to ``fn`` (and ``gradient``), as Keras does.
+
+    ``y_true`` reaches ``fn`` as Keras gives it: cast to y_pred's float dtype, with a trailing
+    axis of size 1 added or removed where the ranks differ by one.
+    """
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, gradient=None, **kwargs):
+        if not callable(fn):
+            raise TypeError(f"LossFunctionWrapper needs a function fn(y_true, y_pred), got "
+                            f"{type(fn).__name__}")
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"LossFunctionWrapper: reduction must be one of {REDUCTIONS}, got "
+                             f"{reduction!r}")
+        if gradient is not None and not callable(gradient):
+            raise TypeError(f"LossFunctionWrapper: gradient must be a function gradient(y_true, "
+                            f"y_pred), got {type(gradient).__name__}")
+        self.fn, self.reduction, self.fn_gradient = fn, reduction, gradient
+        self.name = name or getattr(fn, "__name__", type(fn).__name__)
+        self.kwargs = kwargs
+
+    def _prepare(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        y_pred = y_pred.astype(np.result_type(y_pred.dtype, np.float32), copy=False)
+        y_true = np.asarray(y_true, dtype=y_pred.dtype)
+        return _same_rank(y_true, y_pred)
+
+    def per_sample(self, y_true, y_pred):
+        return np.asarray(self.fn(y_true, y_pred, **self.kwargs))
+
+    def per_sample_gradient(self, y_true, y_pred):
+        if self.fn_gradient is None:
+            raise NotImplementedError(self.missing_gradient())
+        return np.asarray(self.fn_gradient(y_true, y_pred, **self.kwargs), dtype=y_pred.dtype)
+
+    @property
+    def has_gradient(self) -> bool:
+        return self.fn_gradient is not None
+
+    def missing_gradient(self) -> str:
+        """What ``fit`` says about a function without a derivative, and how to give one."""
+        return (f"the loss {self.name!r} is a function with no derivative, and edulayers "
+                f"differentiates by hand: give d{self.name}/dy_pred per sample (an array of "
+                f"y_pred's shape), as compile(loss=el.losses.LossFunctionWrapper({self.name}, "
+                f"gradient={self.name}_gradient)), or subclass el.losses.Loss with per_sample and "
+                "per_sample_gradient (evaluate and test_on_batch need neither)")
+
+    def get_config(self) -> dict:
+        return {"fn": getattr(self.fn, "__name__", repr(self.fn)), "reduction": self.reduction,
+                "name": self.name, **self.kwargs}
+
+
+def _builtin_loss(fn):
+    """The ``Loss`` object behind one of this module's per-sample functions (or a
+    ``functools.partial`` of one with keyword arguments), else ``None``."""
+    config = {}
+    if isinstance(fn, functools.partial) and not fn.args:
+        fn, config = fn.func, dict(fn.keywords)
+    if fn in FUNCTIONS.values():
+        return fn.loss_class(**config)
+    return None
+
+
+def get(identifier):
+    """A loss as ``keras.losses.get`` gives it: a function's name (``"mse"``,
+    ``"categorical_crossentropy"``) returns the per-sample function, a class name
+    (``"MeanSquaredError"``) or a ``{"class_name", "config"}`` dict a ``Loss`` object; a ``Loss``
+    object or any function is returned as it is, ``None`` stays ``None``. What ``compile`` trains
+    with is ``to_loss(identifier)``."""
+    if identifier is None or isinstance(identifier, Loss):
         return identifier
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = lookup(identifier["class_name"], ALIASES, "loss")
+        return cls(**(identifier.get("config") or {}))
     if isinstance(identifier, str):
-        return lookup(identifier, ALIASES, "loss")()
-    raise IdentifierError("loss", identifier, detail=" (give a name or a Loss object; a plain "
-                                                     "function has no gradient)")
+        found = lookup(identifier, {**ALIASES, **FUNCTIONS}, "loss")
+        return found() if isinstance(found, type) else found
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise IdentifierError("loss", identifier, detail=" (give a name, a Loss object or a function "
+                                                     "loss(y_true, y_pred))")
+
+
+def to_loss(identifier) -> Loss:
+    """The ``Loss`` object ``compile(loss=identifier)`` trains with: a name or a ``Loss`` as
+    ``get`` resolves it; one of this module's functions as its class (so
+    ``loss=el.losses.categorical_crossentropy`` trains exactly as
+    ``loss="categorical_crossentropy"``); any other function in a ``LossFunctionWrapper``."""
+    found = get(identifier)
+    if isinstance(found, Loss):
+        return found
+    return _builtin_loss(found) or LossFunctionWrapper(found)

@@ -280,7 +280,8 @@ def test_registries_refuse_other_types_in_one_way(get, kind):
 
 def test_registry_lookup_is_case_insensitive_and_suggests_for_class_names():
     assert type(el.initializers.get("GlorotUniform")).__name__ == "GlorotUniform"
-    assert type(el.losses.get("MSE")).__name__ == "MeanSquaredError"
+    assert type(el.losses.get("meansquarederror")).__name__ == "MeanSquaredError"
+    assert el.losses.get("MSE") is el.losses.mean_squared_error      # Keras 3's alias: a function
     with pytest.raises(ValueError, match=r"^Unknown initializer 'GlorotUnifrom'; did you mean "
                                          r"'glorot_uniform'\?"):
         el.initializers.get("GlorotUnifrom")

@@ -140,10 +140,13 @@ def test_validation_data_of_the_wrong_shape():
             lambda: model.fit(x, y, validation_data=(x, y[:, :1]), verbose=0))
     refused(model, ValueError, r"x has 12 samples, y has 3",
             lambda: model.fit(x, y, validation_data=(x, y[:3]), verbose=0))
-    refused(model, ValueError, r"validation_data must be a tuple \(x_val, y_val\), got ndarray",
+    refused(model, ValueError, r"validation_data must be a tuple \(x_val, y_val\) or \(x_val, y_val, "
+                               r"val_sample_weight\), got ndarray",
             lambda: model.fit(x, y, validation_data=x, verbose=0))
-    refused(model, ValueError, r"validation_data must be a tuple \(x_val, y_val\), got tuple of length 3",
-            lambda: model.fit(x, y, validation_data=(x, y, y), verbose=0))
+    refused(model, ValueError, r"validation_data must be a tuple .*, got tuple of length 4",
+            lambda: model.fit(x, y, validation_data=(x, y, y[:, 0], y), verbose=0))
+    refused(model, ValueError, r"x has 12 samples, sample_weight has 3",
+            lambda: model.fit(x, y, validation_data=(x, y, y[:3, 0]), verbose=0))
 
 
 def test_validation_split_of_the_wrong_type_or_value():

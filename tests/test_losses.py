@@ -107,4 +107,6 @@ def test_errors():
         losses.MeanSquaredError()(np.zeros((3, 2)), np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
         losses.SparseCategoricalCrossentropy()(np.array([0, 3]), np.full((2, 3), 1 / 3))
-    assert isinstance(losses.get("mse"), losses.MeanSquaredError)
+    # as keras.losses.get: a function's name gives the per-sample function, a class name an object
+    assert losses.get("mse") is losses.mean_squared_error
+    assert isinstance(losses.get("MeanSquaredError"), losses.MeanSquaredError)

@@ -26,6 +26,8 @@ layer (and for every student's custom layer):
   weight received its gradient in ``layer.grads``;
 * weights live in one ordered registry (Keras' creation order, which is the
   order of ``get_weights``), with their regularizers and constraints.
+* ``layer.input_shape`` / ``layer.output_shape`` (Keras 2's names) are the shapes the layer
+  was built for, batch axis ``None``; before it is built, an ``AttributeError`` that says so.
 
 Subclasses override ``build``, ``forward``, ``backward`` and optionally
 ``forward_reference``, ``backward_reference``, ``compute_output_shape``,
@@ -51,6 +53,7 @@ PATHS = ("fast", "reference")
 _WEIGHT_OPTION_MODULES = {"initializer": initializers_mod, "regularizer": regularizers_mod,
                           "constraint": constraints_mod}
 _name_counts: dict = {}
+_UNSET = object()
 
 
 def _snake(name: str) -> str:
@@ -458,12 +461,50 @@ class Layer:
         """The mask of the last output (``None``: no mask), as Keras' ``compute_mask`` gives it."""
         return None if self.last_call is None else self.last_call.mask
 
+    # ------------------------------------------------------------------ the shapes it was called for
+    @property
+    def input_shape(self):
+        """The input shape the layer was built for, batch axis included: ``(None, 32, 32, 3)``, a
+        list for a layer with several inputs (Keras 2's ``layer.input_shape``; Keras 3 reads it
+        as ``layer.input.shape``). A layer never called nor built raises ``AttributeError``, as
+        Keras: it has no input shape yet."""
+        return self._call_shape("input_shape")
+
+    @input_shape.setter
+    def input_shape(self, value) -> None:
+        self.__dict__["_declared_input_shape"] = value
+
+    @property
+    def output_shape(self):
+        """The output shape for ``input_shape``: ``(None, 30, 30, 64)``, a list for several
+        outputs (an RNN with ``return_state``); ``AttributeError`` before the layer was called or
+        built. A subclass that keeps an argument of that name (Keras 1's
+        ``Deconvolution2D(output_shape=...)``) reads back its own value."""
+        return self._call_shape("output_shape")
+
+    @output_shape.setter
+    def output_shape(self, value) -> None:
+        self.__dict__["_declared_output_shape"] = value
+
+    def _call_shape(self, which: str):
+        declared = self.__dict__.get(f"_declared_{which}", _UNSET)
+        if declared is not _UNSET:
+            return declared
+        if not self.built or self.built_input_shape is None:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 f"defined {which.replace('_', ' ')} (call it on an input, or "
+                                 "build(input_shape), first)")
+        shape = _as_shape(self.built_input_shape)
+        return shape if which == "input_shape" else _as_shape(self.compute_output_shape(shape))
+
     # ------------------------------------------------------------------ weights
     def __getattr__(self, item):
         # Weights read as attributes (self.kernel, self.bias) so forward reads like the formula.
         weights = self.__dict__.get("_weights")
         if weights is not None and item in weights:
             return weights[item]
+        if item in ("input_shape", "output_shape"):   # the property refused: say why, not "no attribute"
+            return self._call_shape(item)
         raise AttributeError(f"{type(self).__name__!s} object has no attribute {item!r}")
 
     @property

@@ -8,6 +8,9 @@ in ``training.py``.
 """
 from __future__ import annotations
 
+import difflib
+import numbers
+
 import numpy as np
 
 from ..explain import Explanation, Step, format_shape
@@ -47,8 +50,87 @@ class _Model(Training):
     def losses(self) -> list:
         return [loss for layer in self.layers for loss in layer.losses]
 
+    @property
+    def weights(self) -> list:
+        """Every weight of every layer, as Keras' ``model.weights``: the arrays themselves (not
+        copies), in ``get_weights()`` order, a weight two layers share once."""
+        found, seen = [], set()
+        for layer in self.layers:
+            for w in layer.weights.values():
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    found.append(w)
+        return found
+
+    @property
+    def trainable_weights(self) -> list:
+        """The weights ``fit`` updates (those in ``params``), in ``weights`` order."""
+        trainable = {id(w) for layer in self.layers for w in layer.params.values()}
+        return [w for w in self.weights if id(w) in trainable]
+
+    @property
+    def non_trainable_weights(self) -> list:
+        """The weights ``fit`` leaves to others: a frozen layer's (``trainable=False``) and the
+        statistics a layer keeps itself (BatchNormalization's moving mean and variance)."""
+        trainable = {id(w) for layer in self.layers for w in layer.params.values()}
+        return [w for w in self.weights if id(w) not in trainable]
+
     def get_weights(self) -> list:
         return [w for layer in self.layers for w in layer.get_weights()]
+
+    def get_layer(self, name=None, index=None):
+        """A layer by its name or by its position in ``layers``, as Keras' ``get_layer`` (and its
+        errors: both or neither given, a name or an index the model does not have).
+
+        The positions are those of ``model.layers``, which holds no input: in a Keras 3
+        functional model ``layers[0]`` is an ``InputLayer``, here it is the first layer called.
+        """
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index. Received: "
+                             f"index={index}, name={name}.")
+        if index is not None:
+            if isinstance(index, (bool, np.bool_)) or not isinstance(index, numbers.Integral):
+                raise TypeError(f"{self._label}.get_layer: index must be an int, got {index!r}")
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            names = [layer.name for layer in self.layers]
+            hint = ""
+            if any(getattr(t, "name", None) == name for t in getattr(self, "inputs", [])):
+                hint = (f" {name!r} is an input of the model (el.Input): edulayers keeps inputs out "
+                        "of model.layers")
+            elif isinstance(name, str) and difflib.get_close_matches(name, names, n=1):
+                hint = f" Did you mean {difflib.get_close_matches(name, names, n=1)[0]!r}?"
+            raise ValueError(f"No such layer: {name}. Existing layers are: {names}.{hint}")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    # ---------------------------------------------------------------- Keras' shapes of the model
+    @property
+    def input_shape(self):
+        """The shape the model takes, batch axis included: ``(None, 28, 28, 1)``; a list for a
+        model with several inputs. An ``AttributeError`` while it is not known, as Keras."""
+        shapes = self._input_shapes()
+        if any(s is None for s in shapes):
+            raise AttributeError(f"{type(self).__name__} model '{self.name}' has no defined input "
+                                 "shape yet (give the first layer input_shape=..., call "
+                                 "build(input_shape) or call the model on data)")
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        """The shape the model returns: ``(None, 10)``, a list for several outputs (as Keras:
+        the LocallyConnected page's ``model.output_shape == (None, 30, 30, 64)``)."""
+        shapes = self._output_shapes()
+        if shapes is None:
+            raise AttributeError(f"{type(self).__name__} model '{self.name}' has no defined output "
+                                 "shape yet (give the first layer input_shape=..., call "
+                                 "build(input_shape) or call the model on data)")
+        return shapes[0] if len(shapes) == 1 else shapes
 
     def set_weights(self, weights) -> None:
         """Load weights in ``get_weights()`` order. Every array is checked (count, shape, a numeric
@@ -136,7 +218,7 @@ class _Model(Training):
         rule = "-" * sum(widths)
         fmt = lambda cells: "".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
         trainable = sum(int(np.size(w)) for w in self.params.values())
-        total = self.count_params()
+        total = sum(layer.count_params() for layer in self.layers if layer.built)
         lines = [f'Model: "{self.name}"', rule, fmt(headers), rule] + [fmt(r) for r in rows]
         lines += [rule, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
                   f"Non-trainable params: {total - trainable:,}", rule]
@@ -206,6 +288,13 @@ class Sequential(_Model):
             shape = layer.compute_output_shape(shape)
         return shape
 
+    def _output_shapes(self):
+        """``[the output shape]``, or ``None`` before the model is built."""
+        if not self.built:
+            return None
+        shape = self.compute_output_shape(self.built_input_shape)
+        return shape if isinstance(shape, list) else [shape]
+
     # ---------------------------------------------------------------- the computation
     def forward(self, x, training=False, path="fast", mask=None):
         if not self.layers:
@@ -238,8 +327,14 @@ class Sequential(_Model):
         """Keras' summary table: each layer's output shape and parameter count.
 
         Printed with ``print_fn`` (``print``), as Keras; ``print_fn=None`` returns it as a string.
+        A model not built yet lists its layers as Keras 3 does: output shape ``?``, and
+        ``0 (unbuilt)`` parameters for each layer that has no weights yet.
         """
-        self._require_built("summary")
+        if not self.built:
+            rows = [(f"{layer.name} ({type(layer).__name__})", "?",
+                     f"{layer.count_params():,}" if layer.built else "0 (unbuilt)")
+                    for layer in self.layers]
+            return self._summary_table(rows, ("Layer (type)", "Output Shape", "Param #"), print_fn)
         rows, shape = [], self.built_input_shape
         for layer in self.layers:
             shape = layer.compute_output_shape(shape)
@@ -348,6 +443,9 @@ class Model(_Model):
     def compute_output_shape(self, input_shape=None):
         shapes = [t.shape for t in self.outputs]
         return shapes if self._multi_output else shapes[0]
+
+    def _output_shapes(self) -> list:
+        return [t.shape for t in self.outputs]
 
     # ---------------------------------------------------------------- the computation
     def forward(self, x, training=False, path="fast", mask=None):

@@ -16,7 +16,8 @@ file and its JSON config.
 Layers edulayers has and Keras 3 does not (``LocallyConnected1D/2D``, ``Highway``,
 ``MaxoutDense``, ``SReLU``, ``ParametricSoftplus``, ...: ``UNSUPPORTED_IN_KERAS3``) are refused
 with the reason, before any file is written. A custom layer is written as Keras writes an
-unregistered class (its module and class name) and read back with ``custom_objects=``.
+unregistered class (its module and class name) and read back with ``custom_objects=``, inside
+a ``CustomObjectScope({...})`` or from ``get_custom_objects()`` (object_registration.py).
 
 The formats were read from Keras 3.15.1's own source (``keras/src/saving/saving_lib.py``,
 ``serialization_lib.py``, ``keras/src/models/functional.py``) and are tested against it.
@@ -28,8 +29,10 @@ from .keras_config import (KERAS_CHECKED_VERSION, UNSUPPORTED_IN_KERAS3, KerasFo
 from .keras_format import (clone_model, load_model, model_from_config, model_from_json,
                            model_to_json, save_model)
 from .h5_weights import load_weights_h5, save_weights_h5
+from .object_registration import CustomObjectScope, custom_object_scope, get_custom_objects
 
 __all__ = ["save_model", "load_model", "model_to_json", "model_from_json", "model_from_config",
            "clone_model", "save_weights_h5", "load_weights_h5", "layer_to_keras",
            "layer_from_keras", "model_to_keras", "model_from_keras", "KerasFormatError",
-           "UNSUPPORTED_IN_KERAS3", "KERAS_CHECKED_VERSION"]
+           "UNSUPPORTED_IN_KERAS3", "KERAS_CHECKED_VERSION", "CustomObjectScope",
+           "custom_object_scope", "get_custom_objects"]

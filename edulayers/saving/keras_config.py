@@ -32,6 +32,8 @@ import inspect
 
 import numpy as np
 
+from .object_registration import custom_objects_in_force
+
 __all__ = ["KERAS_CHECKED_VERSION", "UNSUPPORTED_IN_KERAS3", "KerasFormatError",
            "check_exportable", "layer_to_keras", "layer_from_keras", "model_to_keras",
            "model_from_keras"]
@@ -78,6 +80,7 @@ _KERAS_ONLY_INERT = {
     "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99, "synchronized": False,
     "use_cudnn": "auto", "sparse": False, "embeddings_constraint": None,
     "implementation": 2, "seed": None, "activity_regularizer": None,
+    "autocast": True,          # a Keras layer's own config (a user's class): mixed precision only
 }
 
 # config keys that hold a layer (a wrapper's layers, an RNN's cell)
@@ -425,7 +428,7 @@ def _edulayers_class(entry: dict, custom_objects: dict):
 
 def layer_from_keras(entry: dict, custom_objects=None):
     """The edulayers layer a Keras 3 layer dict describes (weights are loaded separately)."""
-    custom_objects = dict(custom_objects or {})
+    custom_objects = custom_objects_in_force(custom_objects)     # the open scopes, the global ones
     cls = _edulayers_class(entry, custom_objects)
     config = {k: _value_from_keras(k, v, custom_objects)
               for k, v in copy.deepcopy(entry.get("config") or {}).items()}
@@ -454,7 +457,7 @@ def _to_shape(shape):
 
 def model_from_keras(entry: dict, custom_objects=None):
     """The edulayers ``Sequential`` or ``Model`` a Keras 3 model config describes."""
-    custom_objects = dict(custom_objects or {})
+    custom_objects = custom_objects_in_force(custom_objects)     # the open scopes, the global ones
     if "class_name" not in entry:
         raise KerasFormatError("a Keras model config needs 'class_name' and 'config' keys, got "
                                f"{sorted(entry)}")

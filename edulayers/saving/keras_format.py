@@ -62,8 +62,9 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 (Kera
     """A model from a ``.keras`` file written by Keras 3 or by edulayers: architecture and weights.
 
     ``custom_objects`` maps the names of custom classes (layers, initializers, ...) and
-    activation functions to edulayers' own. ``compile`` is accepted for Keras' signature; the
-    compile arguments are not read (compile the model again before fit).
+    activation functions to edulayers' own; an open ``CustomObjectScope`` and
+    ``get_custom_objects()`` are looked in first, as Keras does. ``compile`` is accepted for
+    Keras' signature; the compile arguments are not read (compile the model again before fit).
     """
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
@@ -95,7 +96,9 @@ def model_to_json(model, **json_kwargs) -> str:
 
 
 def model_from_json(json_string, custom_objects=None):
-    """A new model (fresh weights) from Keras 3's JSON, written by Keras or by ``to_json``."""
+    """A new model (fresh weights) from Keras 3's JSON, written by Keras or by ``to_json``
+    (custom classes from ``custom_objects``, an open ``CustomObjectScope`` or
+    ``get_custom_objects()``)."""
     return model_from_config(json.loads(json_string), custom_objects)
 
 
