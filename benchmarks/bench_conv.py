@@ -9,6 +9,8 @@ inputs (the PyTorch twin moves the channel axis with a view at its boundary):
 * Conv2DTranspose 16x16x32 -> 16, 3x3 stride 2 valid, batch 16   vs torch.nn.ConvTranspose2d
   (valid: PyTorch's padding cannot reproduce TensorFlow's 'same' crop for an odd kernel at
   stride 2, so the outputs would differ there)
+* the two convolutions of the digits CNN (notebook 16), batch 32, 3x3 same + ReLU:
+  8x8x1 -> 16 and 4x4x16 -> 32      vs torch.nn.Conv2d(.., padding=1) + torch.nn.ReLU
 
 Run: ``python benchmarks/bench_conv.py [repeats]``.
 """
@@ -36,7 +38,7 @@ class _ChannelsLast(torch.nn.Module if torch is not None else object):
         return self.module(x.movedim(-1, 1)).movedim(1, -1)
 
 
-def _twin(layer, module):
+def _twin(layer, module, relu=False):
     """Copy the layer's kernel and bias into the torch module (Keras -> PyTorch layout)."""
     kernel, bias = layer.get_weights()
     rank = kernel.ndim - 2
@@ -45,7 +47,7 @@ def _twin(layer, module):
     with torch.no_grad():
         module.weight.copy_(torch.tensor(np.ascontiguousarray(kernel.transpose(perm))))
         module.bias.copy_(torch.tensor(bias))
-    return _ChannelsLast(module)
+    return _ChannelsLast(torch.nn.Sequential(module, torch.nn.ReLU()) if relu else module)
 
 
 def _workloads():
@@ -60,13 +62,20 @@ def _workloads():
          lambda: torch.nn.Conv1d(16, 32, 5)),
         ("Conv2DTranspose 16x16x32->16 3x3 s2", el.layers.Conv2DTranspose(16, 3, strides=2),
          (16, 16, 16, 32), lambda: torch.nn.ConvTranspose2d(32, 16, 3, stride=2)),
+        ("Conv2D 8x8x1->16 3x3 same relu (digits)",
+         el.layers.Conv2D(16, 3, padding="same", activation="relu"), (32, 8, 8, 1),
+         lambda: torch.nn.Conv2d(1, 16, 3, padding=1)),
+        ("Conv2D 4x4x16->32 3x3 same relu (digits)",
+         el.layers.Conv2D(32, 3, padding="same", activation="relu"), (32, 4, 4, 16),
+         lambda: torch.nn.Conv2d(16, 32, 3, padding=1)),
     ]
     for name, layer, shape, make_torch in specs:
         x = rng.standard_normal(shape).astype(np.float32)
         layer(x)                                                    # build
         layer.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.1
                            for w in layer.get_weights()])
-        module = _twin(layer, make_torch()) if torch is not None else None
+        relu = getattr(layer.activation, "name", "") == "relu"
+        module = _twin(layer, make_torch(), relu) if torch is not None else None
         yield name, layer, x, module
 
 

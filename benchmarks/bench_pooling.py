@@ -3,7 +3,8 @@
 
 Workload: batch 32, 32x32 images with 64 channels, float32 (a CIFAR-sized feature map after a
 first conv block); windows 2x2 (stride 2: the reshape trick) and 3x3 with stride 1 (overlapping
-windows: the window-offset loop). Both libraries run on the same number of threads
+windows: the window-offset loop); and the first max pooling of the digits CNN (notebook 16): 2x2
+on batch 32 of 8x8x16 maps after a ReLU, whose zeros tie in every dead window. Both libraries run on the same number of threads
 (``EDULAYERS_BENCH_THREADS``, default 2) with interleaved timing rounds (harness.py).
 
 Each library gets the same numbers in its own natural layout: edulayers ``(batch, rows, cols,
@@ -66,7 +67,11 @@ def rows(repeats: int = 15) -> list:
          nn and nn.MaxPool2d(3, stride=1)),
         ("AveragePooling2D 2x2", el.layers.AveragePooling2D(2), nn and nn.AvgPool2d(2)),
     ]
-    return [compare_nchw(label, layer, x, module, repeats=repeats) for label, layer, module in cases]
+    table = [compare_nchw(label, layer, x, module, repeats=repeats) for label, layer, module in cases]
+    relu_maps = np.maximum(np.random.default_rng(1).standard_normal((32, 8, 8, 16)), 0).astype("float32")
+    table.append(compare_nchw("MaxPooling2D 2x2 after ReLU 8x8x16 (digits)", el.layers.MaxPooling2D(2),
+                              relu_maps, nn and nn.MaxPool2d(2), repeats=repeats))
+    return table
 
 
 if __name__ == "__main__":

@@ -30,6 +30,14 @@ CONFIGS = [
                                      padding="same")),
     (L.Conv3D, (1, 3, 5, 4, 6), dict(filters=3, kernel_size=2, dilation_rate=(1, 2, 1), groups=3,
                                      data_format="channels_first")),
+    # >= 8 channels: windows copied channels last; with stride 1, dx is the full correlation
+    (L.Conv1D, (2, 11, 8), dict(filters=3, kernel_size=3, padding="causal", dilation_rate=2)),
+    (L.Conv1D, (2, 9, 10), dict(filters=4, kernel_size=4, padding="same", activation="relu")),
+    (L.Conv2D, (2, 5, 6, 9), dict(filters=5, kernel_size=(2, 3), padding="same", use_bias=False)),
+    (L.Conv2D, (2, 4, 4, 8), dict(filters=6, kernel_size=3, padding="same", activation="relu")),
+    (L.Conv2D, (2, 8, 7, 6), dict(filters=3, kernel_size=3, strides=(2, 1), padding="same",
+                                  data_format="channels_first")),
+    (L.Conv3D, (1, 4, 5, 4, 8), dict(filters=2, kernel_size=(2, 3, 2), dilation_rate=(2, 1, 1))),
 ]
 IDS = [f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(CONFIGS)]
 

@@ -69,6 +69,22 @@ def test_col2im_is_the_adjoint(rng, spatial, kernel, strides, dilation, pads, ch
         assert np.vdot(im2col(e, kernel, strides, dilation, pads), c) == pytest.approx(dx.ravel()[flat])
 
 
+@pytest.mark.parametrize("channels,filters", [(3, 2), (9, 5)])
+@pytest.mark.parametrize("spatial,kernel,strides,dilation,pads", CASES)
+def test_full_correlation_is_col2im_of_delta_times_the_kernel(rng, spatial, kernel, strides, dilation,
+                                                              pads, channels, filters):
+    """For stride 1, dx = col2im(delta W^T) is the full correlation of delta with W flipped."""
+    from edulayers.utils.windows import full_correlation
+    if any(s != 1 for s in strides):
+        return
+    x = rng.standard_normal((2, *spatial, channels))
+    w = rng.standard_normal((*kernel, channels, filters))
+    delta = rng.standard_normal(im2col(x, kernel, strides, dilation, pads).shape[:-1] + (filters,))
+    expected = col2im(delta @ w.reshape(-1, filters).T, x.shape, kernel, strides, dilation, pads)
+    np.testing.assert_allclose(full_correlation(delta, w, x.shape, dilation, pads), expected,
+                               rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("channels", [2, 8])
 def test_col2im_can_start_from_a_bias(rng, channels):
     dcols = rng.standard_normal((2, 3, 4, 2 * 3 * channels))

@@ -19,10 +19,13 @@ positions they were copied from and *adds* them, so overlapping windows sum. Tha
 input gradient of a convolution, and the forward pass of a transposed convolution:
 :math:`\langle \mathrm{im2col}(x), c\rangle = \langle x, \mathrm{col2im}(c)\rangle`.
 
-Both loop only over the kernel offsets (9 iterations for a 3x3 kernel), and each iteration moves a
-whole strided slice of the batch at once - the trick of *Deep Learning from Scratch*'s
-``common/util.py``: fast, and still readable. (``np.add.at`` would be the obvious col2im and is an
-order of magnitude slower.)
+im2col is one copy of :func:`window_view` (a strided view of every window); col2im loops only over
+the kernel offsets (9 iterations for a 3x3 kernel), each iteration adding a whole strided slice of
+the batch at once - the trick of *Deep Learning from Scratch*'s ``common/util.py``: fast, and still
+readable. (``np.add.at`` would be the obvious col2im and is an order of magnitude slower.) With
+stride 1 the input gradient ``col2im(delta W^T)`` is also a convolution of its own, the *full
+correlation* of ``delta`` with the flipped kernel (:func:`full_correlation`): one more im2col and
+one matrix product.
 
 **im2col_t / col2im_t** are the same two operations on the transposed matrix ``(K*C, N)``, stored
 tap-major and split by channel group: the layout the fast convolution paths multiply with BLAS
@@ -45,8 +48,8 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["pad", "im2col", "col2im", "im2col_t", "col2im_t", "col2im_taps", "window_view",
-           "window_output_shape", "window_slices", "CHANNELS_LAST_MIN"]
+__all__ = ["pad", "im2col", "col2im", "im2col_t", "col2im_t", "col2im_taps", "full_correlation",
+           "window_view", "window_output_shape", "window_slices", "CHANNELS_LAST_MIN"]
 
 
 def _per_axis(value, rank, name):
@@ -84,7 +87,10 @@ def pad(x, pads):
     pads = _pads(pads, x.ndim - 2)
     if not any(b or a for b, a in pads):
         return x
-    return np.pad(x, ((0, 0), *pads, (0, 0)))
+    padded = np.zeros((x.shape[0], *(n + b + a for n, (b, a) in zip(x.shape[1:-1], pads)),
+                       x.shape[-1]), dtype=x.dtype)
+    padded[(slice(None),) + tuple(slice(b, b + n) for n, (b, _) in zip(x.shape[1:-1], pads))] = x
+    return padded                                   # (zeros, then the interior: np.pad is slower)
 
 
 def window_output_shape(padded_spatial, kernel_size, strides=1, dilation=1) -> tuple:
@@ -283,14 +289,10 @@ def im2col(x, kernel_size, strides=1, dilation=1, pads=None):
         cols_t, out = im2col_t(x, kernel_size, strides, dilation, pads)
         return cols_t[0].T.reshape(x.shape[0], *out, -1)
     rank, kernel_size, strides, dilation, pads = _setup(x.shape, kernel_size, strides, dilation, pads)
-    xp = pad(x, pads)
-    out = window_output_shape(xp.shape[1:-1], kernel_size, strides, dilation)
-    cols = np.empty((x.shape[0], *out, *kernel_size, x.shape[-1]), dtype=x.dtype)
-    taps = (slice(None),) * (1 + rank)
-    # One iteration per kernel tap: copy that tap of every window (a strided slice) at once.
-    for offset in itertools.product(*(range(k) for k in kernel_size)):
-        cols[taps + offset] = xp[window_slices(offset, out, strides, dilation)]
-    return cols.reshape(x.shape[0], *out, -1)
+    # One copy of the strided view of every window: with stride 1 a window's row of taps is one
+    # contiguous run of kernel_size[-1] * channels numbers, copied as a whole.
+    windows = window_view(pad(x, pads), kernel_size, strides, dilation)
+    return np.ascontiguousarray(windows).reshape(*windows.shape[:1 + rank], -1)
 
 
 def col2im(dcols, x_shape, kernel_size, strides=1, dilation=1, pads=None, initial=None):
@@ -328,6 +330,35 @@ def col2im(dcols, x_shape, kernel_size, strides=1, dilation=1, pads=None, initia
         return dxp
     crop = (slice(None),) + tuple(slice(b, b + n) for (b, _), n in zip(pads, x_shape[1:-1]))
     return np.ascontiguousarray(dxp[crop])
+
+
+def full_correlation(dz, kernel, x_shape, dilation=1, pads=None):
+    r"""The input gradient of a stride-1 convolution, computed as one more convolution.
+
+    With stride 1, input position :math:`p` of the padded input is read by tap :math:`a` of
+    window :math:`p - a d`, so
+
+    .. math::  \frac{\partial L}{\partial x_p} = \sum_a \delta_{p - a d}\, W_a^\top
+               = \sum_{a'} \tilde\delta_{p + a' d}\, W_{k-1-a'}^\top
+
+    with :math:`\tilde\delta` the upstream gradient zero-padded by the kernel's reach
+    :math:`d(k-1)` on each side: a *full* correlation of :math:`\delta` with the kernel flipped in
+    space and transposed, ``(*k, F, C)``. It is computed as :func:`im2col` of the padded
+    :math:`\delta` times that kernel, one copy and one matrix product, instead of the product
+    ``delta @ W^T`` followed by :func:`col2im`'s tap-by-tap scatter. Only the positions of the
+    unpadded input are computed (the padding is not read back). ``dz`` is ``(batch, *out, F)``,
+    ``kernel`` a Keras kernel ``(*k, C, F)``; returns ``dx`` of shape ``x_shape``.
+    """
+    x_shape = tuple(x_shape)
+    rank, kernel_size, _, dilation, pads = _setup(x_shape, kernel.shape[:-2], 1, dilation, pads)
+    # dz padded so that window p of the result starts at unpadded input position p
+    reach = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+    full = [(r - before, n + before - o) for r, (before, _), n, o in
+            zip(reach, pads, x_shape[1:-1], dz.shape[1:-1])]
+    flipped = kernel[(slice(None, None, -1),) * rank]                 # W_{k-1-a}
+    flipped_t = np.swapaxes(flipped, -1, -2).reshape(-1, x_shape[-1])  # (K*F, C)
+    cols = im2col(dz, kernel_size, 1, dilation, full)                  # (batch, *x_spatial, K*F)
+    return (cols.reshape(-1, flipped_t.shape[0]) @ flipped_t).reshape(x_shape)
 
 
 def window_view(x_padded, kernel_size, strides=1, dilation=1):

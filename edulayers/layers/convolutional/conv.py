@@ -34,9 +34,11 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
-from ...utils.windows import col2im_t, im2col_t, pad
+from ...utils.windows import (CHANNELS_LAST_MIN, col2im, col2im_t, full_correlation, im2col,
+                              im2col_t, pad)
 from .._legacy import convert_keras1, keras1_arguments
 from ..base import InputSpec, Layer, positive_int
+from ..channelwise import column_sum, per_channel
 
 # The base class Conv is importable from this module (Keras does not export BaseConv either).
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D",
@@ -191,34 +193,60 @@ class Conv(Layer):
         return w
 
     # ---------------------------------------------------------------- fast path: im2col + one GEMM
+    def _channels_last_windows(self, x):
+        """Whether the fast path copies windows channels last (one row of ``(tap, channel)`` per
+        window, :func:`~edulayers.utils.windows.im2col`): with many channels and one group its
+        copies move long runs; with few channels (RGB, grayscale) or with groups the tap-major,
+        channels-first layout of ``im2col_t`` copies longer ones."""
+        return self.groups == 1 and x.shape[-1] >= CHANNELS_LAST_MIN
+
     def forward(self, x, training=False, mask=None):
         x = self._prepare(x)
         pads = self._pads(x.shape[1:-1])
-        # The trick: copy every window into a column of one matrix (tap-major im2col, with a row
-        # of ones for the bias), so the whole convolution is one matrix product per group.
-        cols_t, out = im2col_t(x, self.kernel_size, self.strides, self.dilation_rate, pads,
-                               groups=self.groups, ones_row=self.use_bias)
-        w = self._group_kernels(self.use_bias)
-        if self.groups == 1:
-            z = cols_t[0].T @ w[0]                                  # (N, F)
-        else:
-            z = np.matmul(cols_t.transpose(0, 2, 1), w).transpose(1, 0, 2).reshape(-1, self.filters)
+        # The trick: copy every window into a row (or column) of one matrix (im2col), so that the
+        # whole convolution is one matrix product per group.
+        channels_last = self._channels_last_windows(x)
+        if channels_last:
+            cols = im2col(x, self.kernel_size, self.strides, self.dilation_rate, pads)
+            out = cols.shape[1:-1]
+            z = cols.reshape(-1, cols.shape[-1]) @ self.kernel.reshape(-1, self.filters)
+            if self.use_bias:
+                per_channel(np.add, z, self.bias, out=z)
+        else:   # tap-major im2col with a row of ones: the bias rides on the product
+            cols, out = im2col_t(x, self.kernel_size, self.strides, self.dilation_rate, pads,
+                                 groups=self.groups, ones_row=self.use_bias)
+            w = self._group_kernels(self.use_bias)
+            if self.groups == 1:
+                z = cols[0].T @ w[0]                                    # (N, F)
+            else:
+                z = np.matmul(cols.transpose(0, 2, 1), w).transpose(1, 0, 2).reshape(-1, self.filters)
         z = z.reshape(x.shape[0], *out, self.filters)
         y = self._activate(z)
-        self.cache = (x.shape, pads, cols_t, z, y)
+        self.cache = (channels_last, x.shape, pads, cols, z, y)
         return y
 
     def backward(self, dy):
-        x_shape, pads, cols_t, z, y = self.cache
+        channels_last, x_shape, pads, cols, z, y = self.cache
         dz = self._dz(z, y, dy)
-        g, f_g = self.groups, self.filters // self.groups
         dz2 = np.ascontiguousarray(dz).reshape(-1, self.filters)        # (N, F)
+        if channels_last:
+            self.grads["kernel"] = (cols.reshape(-1, cols.shape[-1]).T @ dz2).reshape(self.kernel.shape)
+            if self.use_bias:
+                self.grads["bias"] = column_sum(dz2)
+            if all(s == 1 for s in self.strides):    # dx: a full correlation of dz with W flipped
+                dx = full_correlation(dz, self.kernel, x_shape, self.dilation_rate, pads)
+            else:                                    # dx = col2im(delta W^T)
+                dcols = dz2 @ self.kernel.reshape(-1, self.filters).T
+                dx = col2im(dcols.reshape(cols.shape), x_shape, self.kernel_size, self.strides,
+                            self.dilation_rate, pads)
+            return _contiguous(conv_utils.from_channels_last(dx, self.data_format))
+        g, f_g = self.groups, self.filters // self.groups
         if g == 1:
-            dw = (cols_t[0] @ dz2)[None]                                 # (1, K*C [+1], F)
+            dw = (cols[0] @ dz2)[None]                                   # (1, K*C [+1], F)
             dcols_t = self._group_kernels(False)[0] @ dz2.T              # (K*C, N): W delta^T
         else:
             dz_g = dz2.reshape(-1, g, f_g).transpose(1, 0, 2)            # (g, N, F_g)
-            dw = np.matmul(cols_t, dz_g)
+            dw = np.matmul(cols, dz_g)
             dcols_t = np.matmul(self._group_kernels(False), dz_g.transpose(0, 2, 1))
         k_rows = self.kernel.shape[-2] * int(np.prod(self.kernel_size))
         self.grads["kernel"] = dw[:, :k_rows].transpose(1, 0, 2).reshape(self.kernel.shape)

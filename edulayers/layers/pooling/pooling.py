@@ -43,6 +43,8 @@ first column. The reference path loops over output positions, as a student would
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ...explain import Step
@@ -90,10 +92,18 @@ class _Pooling(Layer):
         out = self._output_spatial(x.shape[1:-1])
         if self._windows_tile(x.shape[1:-1]):
             # Reshape trick: (batch, o1, p1, o2, p2, ..., C) - every window is one block, and
-            # pooling is a single reduction over the p-axes.
+            # cell (a, b) of all the windows is one strided slice: pooling is p1*p2 elementwise
+            # maxima (or sums) of whole slices.
             blocks = x.reshape(self._block_shape(x.shape, out))
-            axes = tuple(range(2, 2 + 2 * self.rank, 2))
-            y = blocks.max(axis=axes) if self.mode == "max" else blocks.mean(axis=axes)
+            cells = self._cells(blocks)
+            y = next(cells).copy()
+            for cell in cells:
+                if self.mode == "max":
+                    np.maximum(y, cell, out=y)
+                else:
+                    y += cell
+            if self.mode == "average":
+                y /= int(np.prod(self.pool_size))
             self.cache = ("tiles", x, blocks, y, out)
         else:
             pads = self._pads(x.shape[1:-1])
@@ -116,21 +126,40 @@ class _Pooling(Layer):
                             x.shape)
         return np.ascontiguousarray(from_channels_last(dx, self.data_format))
 
+    def _cells(self, blocks):
+        """Cell ``(a, b, ...)`` of every window of the tiled ``blocks``, in row-major window order:
+        ``(batch, *out, C)`` strided views."""
+        for offset in itertools.product(*(range(p) for p in self.pool_size)):
+            yield blocks[(slice(None),) + sum(((slice(None), a) for a in offset), ()) + (slice(None),)]
+
     def _backward_tiles(self, dy, x, blocks, y, out):
         expand = self._block_shape((x.shape[0], *out, x.shape[-1]), out, ones=True)
-        dy_b = dy.reshape(expand)
         if self.mode == "average":
             area = int(np.prod(self.pool_size))
-            return np.broadcast_to(dy_b / area, blocks.shape).reshape(x.shape)
+            return np.broadcast_to(dy.reshape(expand) / area, blocks.shape).reshape(x.shape)
         winners = blocks == y.reshape(expand)
+        nan_max = None
         if np.isnan(y).any():
             # a window holding NaN has the max NaN (as TensorFlow and JAX), and NaN != NaN: its
             # NaN cells are the candidates, the first of them takes the gradient (np.argmax's rule)
-            winners |= np.isnan(blocks) & np.isnan(y.reshape(expand))
-        if np.count_nonzero(winners) != y.size:
-            # Some window has a tied maximum: route it by the tie rule (first in row-major order).
-            return self._backward_separable(dy, x, out, x.shape[1:-1])
-        return (winners * dy_b).reshape(x.shape)
+            nan_max = np.isnan(y)
+            winners |= np.isnan(blocks) & nan_max.reshape(expand)
+        if np.count_nonzero(winners) == y.size:          # one maximum per window: no ties
+            return (winners * dy.reshape(expand)).reshape(x.shape)
+        # Tied maxima (ReLU's zeros tie in every dead window): visit the cells of every window in
+        # row-major order; a cell takes the window's gradient if it holds the maximum and no
+        # earlier cell took it (the tie rule).
+        dblocks = np.empty(blocks.shape, dtype=dy.dtype)
+        unpaid = np.ones(y.shape, dtype=bool)
+        hit = np.empty(y.shape, dtype=bool)
+        for cell, dcell in zip(self._cells(blocks), self._cells(dblocks)):
+            np.equal(cell, y, out=hit)
+            if nan_max is not None:
+                hit |= nan_max & np.isnan(cell)
+            hit &= unpaid
+            np.multiply(dy, hit, out=dcell)
+            unpaid &= ~hit
+        return dblocks.reshape(x.shape)
 
     # Separable windows: the max (or sum) over a p1 x p2 box is the max along the columns
     # (p2 strided slices) followed by the max along the rows (p1 slices): p1 + p2 slice operations
