@@ -223,3 +223,33 @@ def test_results_json_gives_the_solution_full_marks_with_visibility(assignment, 
     for t in correct["tests"]:
         hidden = "BEGIN HIDDEN TESTS" in source(tests[t["name"]])
         assert t["visibility"] == ("after_published" if hidden else "visible"), t["name"]
+
+
+ROBUSTNESS_ASSIGNMENT = COURSE / "source" / "a01_softmax_cross_entropy"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ROBUSTNESS_ASSIGNMENT.is_dir(), reason="a01 is the example")
+def test_autograde_takes_helper_cells_and_survives_an_endless_loop(tmp_path):
+    """A student's helper in a cell of their own counts; an endless loop costs only its part."""
+    src = source_notebook(ROBUSTNESS_ASSIGNMENT)
+    helper = json.loads(json.dumps(src))
+    at = next(i for i, c in enumerate(helper["cells"]) if cell_role(c) == "answer")
+    helper["cells"].insert(at, {"cell_type": "code", "metadata": {}, "outputs": [],
+                                "execution_count": None, "id": "my-helper",
+                                "source": "def my_shift(z):\n    return z - z.max(axis=-1, keepdims=True)\n"})
+    softmax = helper["cells"][at + 1]
+    text = source(softmax)
+    start, end = text.index("### BEGIN SOLUTION"), text.index("### END SOLUTION")
+    softmax["source"] = text[:start] + "exp = np.exp(my_shift(logits))\n    return exp / exp.sum(axis=-1, keepdims=True)\n    " + text[end:]
+    endless = with_bug(src, {"name": "endless", "cell": "softmax", "find": "exp = np.exp(shifted)",
+                             "replace": "exp = np.exp(shifted)\n    while True:\n        pass"})
+    config = tmp_path / "nbgrader_config.py"           # a short cell timeout, for this test only
+    config.write_text((COURSE / "nbgrader_config.py").read_text() + "\nc.Execute.timeout = 10\n")
+    graded = course.autograde({ROBUSTNESS_ASSIGNMENT: {"helper": helper, "endless": endless}},
+                              tmp_path / "work", config=config, workers=2)
+    helped, looped = graded[ROBUSTNESS_ASSIGNMENT.name]["helper"], graded[ROBUSTNESS_ASSIGNMENT.name]["endless"]
+    assert all(c.points == c.max_points for c in helped.cells if c.role == "test"), helped.cells
+    lost = [c.grade_id for c in looped.cells if c.role == "test" and c.points != c.max_points]
+    assert lost == ["test_softmax"], looped.cells
+    assert "Timeout" in looped["test_softmax"].output or "Interrupt" in looped["test_softmax"].output
