@@ -434,6 +434,8 @@ def test_report_renders_as_text_markdown_and_results_json():
     assert results["score"] == 7 and results["max_score"] == 10
     dx = next(t for t in results["tests"] if t["name"] == "dx")
     assert dx["status"] == "failed" and dx["score"] == 0 and "factor ~2" in dx["output"]
+    hidden = report.as_dict(visibility="after_published")
+    assert {t["visibility"] for t in hidden["tests"]} == {"after_published"}
 
 
 def test_assert_layer_matches_for_pytest():

@@ -134,15 +134,18 @@ class GradeReport:
             parts += ["", f"*note:* {_md(note)}"]
         return "\n".join(parts)
 
-    def as_dict(self) -> dict:
-        """Score and one entry per check, in Gradescope's ``results.json`` layout."""
-        return {"score": self.points, "max_score": self.max_points,
-                "output": self._title(),
-                "tests": [{"name": c.name, "score": round(c.points, 6),
-                           "max_score": round(c.max_points, 6),
-                           "status": "passed" if c.passed else "failed",
-                           "output": c.message + (f"\nhint: {c.hint}" if c.hint else "")}
-                          for c in self.checks]}
+    def as_dict(self, visibility=None) -> dict:
+        """Score and one entry per check, in Gradescope's ``results.json`` layout; with
+        ``visibility`` (``"visible"``, ``"after_published"``, ...) each test carries it. A whole
+        nbgrader assignment's results.json comes from ``grading.course.results_json``."""
+        tests = [{"name": c.name, "score": round(c.points, 6), "max_score": round(c.max_points, 6),
+                  "status": "passed" if c.passed else "failed",
+                  "output": c.message + (f"\nhint: {c.hint}" if c.hint else "")}
+                 for c in self.checks]
+        if visibility is not None:
+            tests = [{**t, "visibility": visibility} for t in tests]
+        return {"score": self.points, "max_score": self.max_points, "output": self._title(),
+                "tests": tests}
 
 
 def _num(v) -> str:
