@@ -17,13 +17,13 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     # widgets need matplotlib/ipywidgets, datasets read files, grading is for courses: on first use
-    if name in ("widgets", "datasets", "grading", "applications"):
+    if name in ("widgets", "datasets", "grading", "applications", "exercises"):
         import importlib
         return importlib.import_module(f"edulayers.{name}")
     raise AttributeError(f"module 'edulayers' has no attribute {name!r}")
 
 
-# widgets, datasets and grading load on first use (el.widgets, ...) and stay out of `import *`
+# widgets, datasets, grading and exercises load on first use (el.widgets, ...) and stay out of `import *`
 __all__ = ["activations", "backend", "constraints", "initializers", "regularizers", "losses",
            "metrics", "optimizers", "layers", "models", "ops", "utils", "Sequential", "Model", "Input",
            "floatx", "set_floatx", "set_random_seed", "epsilon", "Explanation", "gradcheck",

@@ -2,6 +2,7 @@
 
 * ``activation_explorer()``: an activation and its derivative, with parameter sliders.
 * ``initializer_explorer()``: a histogram of drawn weights with the theoretical density.
+* ``draw_graph(ax, nodes, edges)``: a computational graph with the local derivatives on its arrows.
 
 Each module also has a static figure function for readers without a kernel (the book).
 Functions that draw import matplotlib (and ipywidgets) when called; without them they raise an
@@ -40,4 +41,7 @@ def __getattr__(name):
                 "plot_activation_histograms", "activation_statistics", "theoretical_density"):
         from . import initializers
         return getattr(initializers, name)
+    if name == "draw_graph":
+        from . import figures
+        return figures.draw_graph
     raise AttributeError(f"module 'edulayers.widgets' has no attribute {name!r}")
