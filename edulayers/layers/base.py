@@ -851,11 +851,23 @@ class Layer:
     def explain_notes(self) -> list:
         return list(self.notes)
 
+    def explain_children(self, input_shape) -> list:
+        """The explanations of the layers this one holds (a wrapper's), for the shapes they see."""
+        return []
+
+    def unbuilt_twin(self):
+        """A copy of this layer without weights, for ``explain`` to build for another shape."""
+        twin = copy.deepcopy(self)
+        twin.built = False
+        twin._weights, twin._weight_specs = {}, {}
+        return twin
+
     def explain(self, input_shape=None) -> Explanation:
         """Formula, shape trace, parameter count and its arithmetic (see ``Explanation``).
 
         ``input_shape`` includes the batch axis, e.g. ``(None, 16)``; without it the shape the
-        layer was built with (or given as ``input_shape=``) is used.
+        layer was built with (or given as ``input_shape=``) is used. For another shape than the
+        built one, an unbuilt twin is built and explained (this layer is left as it is).
         """
         if input_shape is None:
             input_shape = self.built_input_shape or self.batch_input_shape
@@ -865,16 +877,15 @@ class Layer:
         input_shape = _as_shape(input_shape)
         layer = self
         if not self.built or _as_shape(self.built_input_shape) != input_shape:
-            layer = copy.deepcopy(self)
-            layer.built = False
-            layer._weights, layer._weight_specs = {}, {}
+            layer = self.unbuilt_twin()
             _check_shape_against_spec(layer, input_shape)
             layer._ensure_built(input_shape)
         steps = [Step("input", input_shape)] + layer.shape_steps(input_shape)
         return Explanation(name=f"{type(self).__name__} ({self.name})", formula=layer.formula,
                            shape_trace=steps, param_count=layer.count_params(),
                            param_formula=layer.param_formula(input_shape),
-                           notes=layer.explain_notes())
+                           notes=layer.explain_notes(),
+                           children=layer.explain_children(input_shape))
 
     def __repr__(self) -> str:
         params = f", params={self.count_params()}" if self.built else ""

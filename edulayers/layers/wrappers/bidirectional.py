@@ -406,7 +406,7 @@ class Bidirectional(Wrapper):
             "without it the merge pairs h_T (forward) with the backward layer's last output, h_1.",
         ]
 
-    def _explain_children(self, input_shape):
+    def explain_children(self, input_shape):
         input_shape = input_shape[0] if isinstance(input_shape, list) else input_shape
         return [sub.explain(tuple(input_shape)) for _, sub in self.sublayers()]
 

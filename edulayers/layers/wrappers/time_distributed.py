@@ -214,5 +214,5 @@ class TimeDistributed(Wrapper):
     def param_formula(self, input_shape):
         return self.layer.param_formula(self._child_input_shape(tuple(input_shape)))
 
-    def _explain_children(self, input_shape):
+    def explain_children(self, input_shape):
         return [self.layer.explain(self._child_input_shape(tuple(input_shape)))]

@@ -193,27 +193,9 @@ class Wrapper(Layer):
         config["layer"] = deserialize_layer(config["layer"], cls.__name__, custom_objects)
         return cls(**config)
 
-    def _explain_children(self, input_shape) -> list:
-        """The wrapped layers' own explanations (for the shapes they see)."""
-        return []
-
-    def explain(self, input_shape=None):
-        """As ``Layer.explain``, with the wrapped layers' explanations as ``children``."""
-        if input_shape is None:
-            input_shape = self.built_input_shape or self.batch_input_shape
-        if input_shape is None:
-            raise ValueError(f"{self._label}.explain needs input_shape (batch axis included, "
-                             "e.g. (None, 10, 16)) because the layer is not built yet")
-        input_shape = _as_shape(input_shape)
-        probe = self
-        if not self.built or _as_shape(self.built_input_shape) != input_shape:
-            # A fresh twin from the config (its wrapped layers unbuilt), built for this shape.
-            probe = type(self).from_config(copy.deepcopy(self.get_config()))
-            _check_shape_against_spec(probe, input_shape)
-            probe._ensure_built(input_shape)
-        ex = Layer.explain(probe, input_shape)
-        ex.children = probe._explain_children(input_shape)
-        return ex
+    def unbuilt_twin(self):
+        """A fresh twin from the config, its wrapped layers unbuilt too (for ``explain``)."""
+        return type(self).from_config(copy.deepcopy(self.get_config()))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{type(sub).__name__} {sub.name!r}" for _, sub in self.sublayers())
