@@ -1,7 +1,7 @@
 """GRU and GRUCell: the test tiers (gradcheck, reference == fast, Keras twin, bad input).
 
-The pure step functions (gradcheck of one step, both reset_after variants, recurrent dropout
-masks), gradcheck of the whole layer in float64 (inputs and every weight; reset_after both ways,
+One step of the cell (gradcheck of step_backward, both reset_after variants, recurrent dropout
+masks; the published equations by hand on both paths), gradcheck of the whole layer in float64 (inputs and every weight; reset_after both ways,
 mask, go_backwards, return_state, return_sequences, initial_state, dropout with a seed),
 reference == fast, Keras 3 twin for both reset_after values (outputs, dx, every weight gradient,
 return_state, masking, go_backwards, stateful over two calls, count_params), dropout statistics,
@@ -12,11 +12,11 @@ import pytest
 
 import edulayers as el
 from edulayers.explain import evaluate_arithmetic
-from edulayers.layers.recurrent.gru import GRU, GRUCell, gru_step_backward, gru_step_forward
+from edulayers.layers.recurrent.base_rnn import masked_matmul
+from edulayers.layers.recurrent.gru import GRU, GRUCell
 from twins import (as64, assert_gradcheck, assert_paths_agree, compare_with_keras,
                    keras_forward_backward, keras_vjp)
 
-TANH, SIGMOID = el.activations.get("tanh"), el.activations.get("sigmoid")
 CONFIGS = [dict(), dict(return_sequences=True), dict(go_backwards=True),
            dict(go_backwards=True, return_sequences=True), dict(return_state=True),
            dict(return_sequences=True, return_state=True), dict(use_bias=False),
@@ -36,55 +36,60 @@ def _numeric_grad(f, array, eps=1e-6):
     return grad
 
 
-# ================================================================= one step, pure functions
+# ================================================================= one step of the cell
+def _cell(reset_after, units=4, input_dim=3, **kwargs):
+    cell = as64(GRUCell(units, reset_after=reset_after, bias_initializer="random_normal", **kwargs))
+    cell.build((None, input_dim))
+    return cell
+
+
 @pytest.mark.parametrize("reset_after", [True, False])
 @pytest.mark.parametrize("with_masks", [False, True])
-def test_step_functions_gradcheck(rng, reset_after, with_masks):
-    batch, units = 3, 4
-    xw = rng.standard_normal((batch, 3 * units))
-    h_prev = rng.standard_normal((batch, units))
-    recurrent_kernel = rng.standard_normal((units, 3 * units)) * 0.5
-    recurrent_bias = rng.standard_normal(3 * units) if reset_after else None
-    masks = [rng.integers(0, 2, (batch, units)) / 0.5 for _ in range(3)] if with_masks else None
-    dh = rng.standard_normal((batch, units))
+def test_step_gradcheck(rng, reset_after, with_masks):
+    """step_backward against finite differences, with one recurrent dropout mask per gate."""
+    cell = _cell(reset_after, recurrent_dropout=0.5 if with_masks else 0.0, dropout=0.5 if with_masks else 0.0)
+    x, h_prev, dh = rng.standard_normal((3, 3)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    cell.reset_dropout_masks(3, 3, training=with_masks)
+    assert (cell.recurrent_masks is not None) == with_masks
 
     def loss():
-        h, _ = gru_step_forward(xw, h_prev, recurrent_kernel, recurrent_bias, reset_after=reset_after,
-                                activation=TANH, recurrent_activation=SIGMOID, recurrent_masks=masks)
-        return float(np.sum(h * dh))
+        return float(np.sum(cell.step_forward(x, [h_prev])[0] * dh))
 
-    _, cache = gru_step_forward(xw, h_prev, recurrent_kernel, recurrent_bias, reset_after=reset_after,
-                                activation=TANH, recurrent_activation=SIGMOID, recurrent_masks=masks)
-    dxw, dh_prev, dU, db = gru_step_backward(dh, cache, with_recurrent_bias=reset_after)
-    np.testing.assert_allclose(dxw, _numeric_grad(loss, xw), atol=1e-8)
+    _, _, step_cache = cell.step_forward(x, [h_prev])
+    cell.zero_grads()
+    dx, (dh_prev,) = cell.step_backward(dh, [np.zeros_like(dh)], step_cache)
+    np.testing.assert_allclose(dx, _numeric_grad(loss, x), atol=1e-8)
     np.testing.assert_allclose(dh_prev, _numeric_grad(loss, h_prev), atol=1e-8)
-    np.testing.assert_allclose(dU, _numeric_grad(loss, recurrent_kernel), atol=1e-8)
-    if reset_after:
-        np.testing.assert_allclose(db, _numeric_grad(loss, recurrent_bias), atol=1e-8)
-    else:
-        assert db is None
+    for name in ("kernel", "recurrent_kernel", "bias"):
+        np.testing.assert_allclose(cell.grads[name], _numeric_grad(loss, cell._weights[name]), atol=1e-8)
 
 
 def test_step_equations_by_hand(rng):
     """One step against the published equations written out with separate gate matrices."""
     batch, d, u = 2, 3, 2
     x, h = rng.standard_normal((batch, d)), rng.standard_normal((batch, u))
-    W, U, b = rng.standard_normal((d, 3 * u)), rng.standard_normal((u, 3 * u)), rng.standard_normal((2, 3 * u))
     sig = lambda v: 1 / (1 + np.exp(-v))      # noqa: E731
+    after, before = _cell(True, u, d), _cell(False, u, d)
+    before.set_weights(after.get_weights()[:2] + [after.get_weights()[2][0]])
+    W, U, b = after.get_weights()
     Wz, Wr, Wh = np.split(W, 3, axis=1)
     Uz, Ur, Uh = np.split(U, 3, axis=1)
     (bxz, bxr, bxh), (bhz, bhr, bhh) = np.split(b[0], 3), np.split(b[1], 3)
     z, r = sig(x @ Wz + bxz + h @ Uz + bhz), sig(x @ Wr + bxr + h @ Ur + bhr)
-    after = z * h + (1 - z) * np.tanh(x @ Wh + bxh + r * (h @ Uh + bhh))
-    got_after, _ = gru_step_forward(x @ W + b[0], h, U, b[1], reset_after=True, activation=TANH,
-                                    recurrent_activation=SIGMOID)
+    expected_after = z * h + (1 - z) * np.tanh(x @ Wh + bxh + r * (h @ Uh + bhh))
     # reset_after=False: one bias (the input one), the reset gate scales h before U_h
     z0, r0 = sig(x @ Wz + bxz + h @ Uz), sig(x @ Wr + bxr + h @ Ur)
-    before = z0 * h + (1 - z0) * np.tanh(x @ Wh + bxh + (r0 * h) @ Uh)
-    got_before, _ = gru_step_forward(x @ W + b[0], h, U, None, reset_after=False, activation=TANH,
-                                     recurrent_activation=SIGMOID)
-    np.testing.assert_allclose(got_after, after, rtol=1e-12)
-    np.testing.assert_allclose(got_before, before, rtol=1e-12)
+    expected_before = z0 * h + (1 - z0) * np.tanh(x @ Wh + bxh + (r0 * h) @ Uh)
+    for cell, expected in ((after, expected_after), (before, expected_before)):
+        for path in ("fast", "reference"):
+            got, _ = cell([x, h], path=path)
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+        # the fast path of a whole sequence of one step
+        layer = as64(GRU(u, reset_after=cell.reset_after))
+        layer.build((None, 1, d))
+        layer.set_weights(cell.get_weights())
+        assert layer.cell.has_fast_path
+        np.testing.assert_allclose(layer(x[:, None], initial_state=[h]), expected, rtol=1e-12)
 
 
 # ================================================================= the layer: gradients and paths
@@ -188,11 +193,11 @@ def test_dropout_statistics(rng):
     # equals the inference one.
     cell = as64(GRUCell(3, dropout=0.4, seed=1))
     cell.build((None, 4))
-    x2 = np.repeat(rng.standard_normal((1, 1, 4)), 4000, axis=0)
+    x2 = np.repeat(rng.standard_normal((1, 4)), 4000, axis=0)
     cell.reset_dropout_masks(4000, 4, True)
-    projected = cell.project_inputs(x2, training=True)
-    np.testing.assert_allclose(projected.mean(axis=0)[0], x2[0, 0] @ cell.kernel + cell.bias[0], atol=0.06)
-    assert np.std(projected[:, 0], axis=0).min() > 0.01         # the masks really vary
+    projected = masked_matmul(x2, cell.input_masks, cell.kernel) + cell.bias[0]
+    np.testing.assert_allclose(projected.mean(axis=0), x2[0] @ cell.kernel + cell.bias[0], atol=0.06)
+    assert np.std(projected, axis=0).min() > 0.01               # the masks really vary
 
 
 # ================================================================= Keras 3 twin

@@ -243,7 +243,7 @@ def test_dropout_masks_are_drawn_once_per_call():
 @pytest.mark.parametrize("count", [1, 4])
 @pytest.mark.parametrize("ndim", [2, 3])
 def test_masked_matmul_gradients(rng, count, ndim):
-    shape = (3, 5, 4)[:ndim - 1] + (4,) if ndim == 3 else (3, 4)
+    shape = (5, 3, 4) if ndim == 3 else (3, 4)          # time-major steps, or one step
     x, w = rng.standard_normal(shape), rng.standard_normal((4, 8))
     masks = [rng.integers(0, 2, (3, 4)) * 2.0 for _ in range(count)]
     dz = rng.standard_normal(shape[:-1] + (8,))

@@ -53,15 +53,19 @@ That is all a student writes. A minimal cell, :math:`h_t = \tanh(x_t W + h_{t-1}
     layer = RNN(MinimalCell(4), return_sequences=True)
     el.gradcheck(layer, np.random.randn(2, 5, 3))
 
-The fast path (optional): most cells start each step with an input projection
-:math:`x_t W (+ b)` that does not depend on the previous state. A cell may implement
-``project_inputs(x)`` (that projection for *all* timesteps at once: one matrix product
-``(batch*T, d) @ (d, k)`` instead of ``T`` small ones), ``step_forward_projected`` /
-``step_backward_projected`` (the step given the projected input) and
-``project_inputs_backward(dzx)`` (``dx`` and the kernel/bias gradients, again one product each).
-The ``RNN`` fast path uses them when the cell has them; the reference path (``path="reference"``)
-always runs the plain per-step ``step_forward``/``step_backward`` above — the same loop over time,
-but projecting each step's input separately and accumulating every weight gradient step by step.
+The fast path (optional): a cell may also run the *whole sequence* at once, with
+``sequence_forward(x_steps, states, keep, training) -> (outputs, final_states, cache)`` and
+``sequence_backward(douts, dstates, cache) -> (dx_steps, dstates_initial)`` (adding every weight
+gradient to ``self.grads``). Their arrays are time-major and in processing order: ``x_steps``
+``(T, batch, d)``, ``outputs``/``douts`` ``(T, batch, units)``, ``keep`` the mask as
+``(T, batch, 1)`` booleans or ``None``. The time loop is still there, but only what depends on
+the previous state stays inside it: the input projection of all ``T`` steps is one matrix
+product before the loop, and the weight gradients (and ``dx``) are one product each after it,
+from every step's gate deltas stored during the loop. The ``RNN`` fast path uses them when the
+cell's ``has_fast_path`` is true (SimpleRNN, LSTM and GRU say when their trick applies); the
+reference path (``path="reference"``) always runs the plain per-step ``step_forward`` /
+``step_backward`` above. ``mask_forward`` and ``mask_backward`` are the masking rule below, for
+both.
 
 Masking, as Keras 3 (``keras.src.backend.*.rnn`` with ``zero_output_for_mask=False``): where the
 ``(batch, timesteps)`` mask is False, the step is skipped for that sample: its states are carried
@@ -113,7 +117,7 @@ class RNNCell(Layer):
     dropout_mask_count = 1
     #: drawn or computed once per sequence, read by every step's backward: an RNN that is called
     #: twice (shared in a functional model) needs each call's own (see ``call_state``)
-    per_call_attributes = ("input_masks", "recurrent_masks", "_projected_x")
+    per_call_attributes = ("input_masks", "recurrent_masks")
     formula = r"(h_t, s_t) = \mathrm{cell}(x_t, s_{t-1})"
 
     def __init_subclass__(cls, **kwargs):
@@ -140,17 +144,13 @@ class RNNCell(Layer):
         """Gradient of one step; adds the weight gradients to ``self.grads``."""
         raise NotImplementedError(f"{type(self).__name__} must implement step_backward")
 
-    # Optional fast path: the input projection for all timesteps in one matrix product.
-    project_inputs = None
-    step_forward_projected = None
-    step_backward_projected = None
-    project_inputs_backward = None
+    # Optional fast path: the whole sequence at once (see the module docstring).
+    sequence_forward = None
+    sequence_backward = None
 
     @property
     def has_fast_path(self) -> bool:
-        return all(getattr(self, n) is not None for n in (
-            "project_inputs", "step_forward_projected", "step_backward_projected",
-            "project_inputs_backward"))
+        return self.sequence_forward is not None and self.sequence_backward is not None
 
     def get_initial_state(self, batch_size):
         """Zero states, one ``(batch, size)`` array per entry of ``state_size``."""
@@ -243,40 +243,54 @@ def masked_matmul(x, masks, w):
 
     ``masks`` is ``None`` (no dropout), a list of one ``(batch, dim)`` mask (the same mask for every
     column of ``w``), or one mask per block of columns (Keras' ``implementation=1``: one per gate).
-    ``x`` is one step ``(batch, dim)`` or a whole sequence ``(batch, T, dim)``.
+    ``x`` is one step ``(batch, dim)`` or time-major steps ``(T, batch, dim)``: a mask drawn once
+    per sequence broadcasts over the steps. Any leading axes are one matrix product.
     """
     if masks is None:
-        return x @ w
-    masks = [_broadcastable(m, x) for m in masks]
+        return _matmul_2d(x, w)
     if len(masks) == 1:
-        return (x * masks[0]) @ w
+        return _matmul_2d(x * masks[0], w)
     blocks = np.split(w, len(masks), axis=1)
-    return np.concatenate([(x * m) @ wb for m, wb in zip(masks, blocks)], axis=-1)
+    return np.concatenate([_matmul_2d(x * m, wb) for m, wb in zip(masks, blocks)], axis=-1)
 
 
 def masked_matmul_backward(x, masks, w, dz):
     """Gradients of ``masked_matmul``: ``(dx, dw)``; ``dw`` sums over every leading axis."""
-    x2 = x.reshape(-1, x.shape[-1])
     # dz @ W^T with W^T copied to C order: OpenBLAS runs some small products with a transposed
-    # view hundreds of times slower (measured: 11 ms vs 11 us for (32, 256) @ (256, 64) float32).
+    # view far slower than with a contiguous copy.
     w_t = np.ascontiguousarray(w.T)
     if masks is None:
-        return dz @ w_t, x2.T @ dz.reshape(-1, w.shape[1])
-    masks = [_broadcastable(m, x) for m in masks]
+        return _matmul_2d(dz, w_t), _matmul_2d(x, None, dz)
     if len(masks) == 1:
-        xm = (x * masks[0]).reshape(-1, x.shape[-1])
-        return (dz @ w_t) * masks[0], xm.T @ dz.reshape(-1, w.shape[1])
+        return _matmul_2d(dz, w_t) * masks[0], _matmul_2d(x * masks[0], None, dz)
     blocks = np.split(w_t, len(masks), axis=0)
     dz_blocks = np.split(dz, len(masks), axis=-1)
-    dx = sum((dzb @ wb) * m for m, wb, dzb in zip(masks, blocks, dz_blocks))
-    dw = np.concatenate([(x * m).reshape(-1, x.shape[-1]).T @ dzb.reshape(-1, dzb.shape[-1])
-                         for m, dzb in zip(masks, dz_blocks)], axis=1)
+    dx = sum(_matmul_2d(dzb, wb) * m for m, wb, dzb in zip(masks, blocks, dz_blocks))
+    dw = np.concatenate([_matmul_2d(x * m, None, dzb) for m, dzb in zip(masks, dz_blocks)], axis=1)
     return dx, dw
 
 
-def _broadcastable(mask, x):
-    """A ``(batch, dim)`` mask shaped to multiply ``x`` of shape ``(batch, ..., dim)``."""
-    return mask.reshape((mask.shape[0],) + (1,) * (x.ndim - 2) + (mask.shape[-1],))
+def _matmul_2d(x, w, dz=None):
+    """``x @ w`` over the last axis (``w`` given), or ``x^T dz`` summed over every leading axis
+    (``dz`` given), as one 2-D product: NumPy's ``matmul`` of a 3-D array loops over its first axis."""
+    x2 = x.reshape(-1, x.shape[-1])
+    if dz is not None:
+        return x2.T @ dz.reshape(-1, dz.shape[-1])
+    return (x2 @ w).reshape(x.shape[:-1] + (w.shape[1],))
+
+
+def mask_forward(keep, h, new_states, prev_out, states):
+    """Keras' masking, forward: where ``keep`` (``(batch, 1)``) is False the sample skips the step,
+    so its states stay ``states`` and its output repeats ``prev_out``. Returns ``(h, new_states)``."""
+    return np.where(keep, h, prev_out), [np.where(keep, n, s) for n, s in zip(new_states, states)]
+
+
+def mask_backward(keep, dh, dstates):
+    """Its backward: a masked sample passed its incoming output and states through unchanged, so
+    its gradients go *around* the step. Returns ``(dh, dstates)`` into the step (zero where masked)
+    and ``(d_prev_out, passed)``, around it (zero where kept)."""
+    return (np.where(keep, dh, 0), [np.where(keep, d, 0) for d in dstates],
+            np.where(keep, 0, dh), [np.where(keep, 0, d) for d in dstates])
 
 
 def _deserialize_cell(cell):
@@ -444,80 +458,63 @@ class RNN(Layer):
         batch, steps, _ = x.shape
         cell.reset_dropout_masks(batch, x.shape[-1], training)
         order = list(range(steps))[::-1] if self.go_backwards else list(range(steps))
+        # time-major, in processing order: step k reads x_steps[k] and keep[k]
+        x_steps = x.transpose(1, 0, 2)[order]
+        keep = None if mask is None else mask.T[order][:, :, None]
         if fast:
-            # The trick: the input projection x_t W (+ b) of all T steps in one matrix product.
-            zx = cell.project_inputs(x, training)
-        outputs = np.zeros((batch, steps, cell.output_size), dtype=x.dtype)
-        prev_out = np.zeros((batch, cell.output_size), dtype=x.dtype)
-        caches = []
-        for k, t in enumerate(order):
-            if fast:
-                h, new_states, step_cache = cell.step_forward_projected(zx[:, t], states, training)
-            else:
-                h, new_states, step_cache = cell.step_forward(x[:, t], states, training)
-            if mask is not None:
-                # Masked samples skip the step: keep the states, repeat the previous output.
-                keep = mask[:, t:t + 1]
-                h = np.where(keep, h, prev_out)
-                new_states = [np.where(keep, n, s) for n, s in zip(new_states, states)]
-            caches.append(step_cache)
-            outputs[:, k] = h
-            prev_out, states = h, new_states
-        last = outputs[:, -1]
-        if mask is not None and self.zero_output_for_mask:
-            processed_mask = mask[:, order]                 # the mask in processing order
-            outputs = outputs * processed_mask[:, :, None]
-            last = outputs[:, -1]
+            outputs, states, caches = cell.sequence_forward(x_steps, states, keep, training)
+        else:
+            outputs = np.zeros((steps, batch, cell.output_size), dtype=x.dtype)
+            prev_out = np.zeros((batch, cell.output_size), dtype=x.dtype)
+            caches = []
+            for k in range(steps):
+                h, new_states, step_cache = cell.step_forward(x_steps[k], states, training)
+                if keep is not None:
+                    h, new_states = mask_forward(keep[k], h, new_states, prev_out, states)
+                caches.append(step_cache)
+                outputs[k] = h
+                prev_out, states = h, new_states
+        if keep is not None and self.zero_output_for_mask:
+            outputs = outputs * keep
         if self.stateful:
             self.states = [s.copy() for s in states]
-        self.cache = dict(x=x, mask=mask, order=order, caches=caches, fast=fast, given=given,
-                          n_states=len(states))
-        out = outputs if self.return_sequences else last
+        self.cache = dict(x_shape=x.shape, keep=keep, order=order, caches=caches, fast=fast,
+                          given=given)
+        out = np.ascontiguousarray(outputs.transpose(1, 0, 2)) if self.return_sequences else outputs[-1]
         return [out, *states] if self.return_state else out
 
     def _backprop(self, dy):
         """Backpropagation through time: the loop of ``_run`` in reverse."""
         c, cell = self.cache, self.cell
-        x, mask, order, caches = c["x"], c["mask"], c["order"], c["caches"]
-        batch, steps, _ = x.shape
+        keep, order, caches = c["keep"], c["order"], c["caches"]
+        batch, steps, features = c["x_shape"]
+        dtype = dy[0].dtype if self.return_state else dy.dtype
         if self.return_state:
             dy, dstates = dy[0], [d.copy() for d in dy[1:]]
         else:
-            dstates = [np.zeros((batch, s), dtype=x.dtype) for s in self.state_size]
-        douts = np.zeros((batch, steps, cell.output_size), dtype=x.dtype)
+            dstates = [np.zeros((batch, s), dtype=dtype) for s in self.state_size]
+        douts = np.zeros((steps, batch, cell.output_size), dtype=dtype)   # processing order
         if self.return_sequences:
-            douts += dy
+            douts += dy.transpose(1, 0, 2)
         else:
-            douts[:, -1] += dy
-        if mask is not None and self.zero_output_for_mask:
-            douts *= mask[:, order][:, :, None]
+            douts[-1] += dy
+        if keep is not None and self.zero_output_for_mask:
+            douts *= keep
         cell.zero_grads()
-        dx = np.zeros_like(x)
-        dzx = None
-        d_prev_out = np.zeros((batch, cell.output_size), dtype=x.dtype)   # into the repeated output
-        for k in reversed(range(steps)):
-            t = order[k]
-            dh = douts[:, k] + d_prev_out
-            if mask is not None:
-                # A masked step passed its incoming output and states through unchanged.
-                keep = mask[:, t:t + 1]
-                d_prev_out = np.where(keep, 0, dh)
-                dh = np.where(keep, dh, 0)
-                passed = [np.where(keep, 0, d) for d in dstates]
-                dstates = [np.where(keep, d, 0) for d in dstates]
-            if c["fast"]:
-                dz_t, dstates_prev = cell.step_backward_projected(dh, dstates, caches[k])
-                if dzx is None:
-                    dzx = np.zeros((batch, steps) + dz_t.shape[1:], dtype=x.dtype)
-                dzx[:, t] = dz_t
-            else:
-                dx[:, t], dstates_prev = cell.step_backward(dh, dstates, caches[k])
-            dstates = list(dstates_prev)
-            if mask is not None:
-                dstates = [a + b for a, b in zip(dstates, passed)]
         if c["fast"]:
-            # dx and the kernel/bias gradients of all T steps, again one matrix product each.
-            dx = cell.project_inputs_backward(dzx)
+            dx_steps, dstates = cell.sequence_backward(douts, dstates, caches)
+        else:
+            dx_steps = np.zeros((steps, batch, features), dtype=dtype)
+            d_prev_out = np.zeros((batch, cell.output_size), dtype=dtype)   # into the repeated output
+            for k in reversed(range(steps)):
+                dh = douts[k] + d_prev_out
+                if keep is not None:
+                    dh, dstates, d_prev_out, passed = mask_backward(keep[k], dh, dstates)
+                dx_steps[k], dstates = cell.step_backward(dh, dstates, caches[k])
+                if keep is not None:
+                    dstates = [a + b for a, b in zip(dstates, passed)]
+        # back to (batch, T, features) in time order: reversing the order twice is the identity
+        dx = np.ascontiguousarray(dx_steps[order].transpose(1, 0, 2))
         # only the RNN's trainable weights (a frozen RNN keeps a trainable cell from reporting)
         self.grads = {k: v for k, v in cell.grads.items() if k in self.params}
         return [dx, *dstates] if c["given"] else dx
@@ -573,7 +570,8 @@ class RNN(Layer):
                      "in processing (reversed) order.")
         if self.cell.has_fast_path:
             notes.append("Fast path: the input projection x_t W (+ b) of all T steps is one matrix "
-                         "product before the loop; the reference path projects step by step.")
+                         "product before the loop, and dx and the weight gradients one product each "
+                         "after it; the reference path works step by step.")
         return notes
 
     def flat_config(self):

@@ -16,24 +16,24 @@ With the input projection :math:`a_t = x_t W + b^{(x)}` (split into the three ga
 has a second bias :math:`b^{(h)}`: ``bias`` has shape ``(2, 3*units)``, row 0 the input bias,
 row 1 the recurrent bias. ``reset_after=False`` (1406.1078v3) has one bias ``(3*units,)``.
 
-Backward through one step, with :math:`\delta h_t = \partial L/\partial h_t`:
+Backward through one step, with :math:`\bar h = \partial L/\partial h_t` (output plus next step):
 
 .. math::
-    \delta z &= \delta h_t \odot (h_{t-1} - \tilde h_t), \quad
-    \delta \tilde h = \delta h_t \odot (1 - z_t), \quad
-    \delta h_{t-1} \mathrel{+}= \delta h_t \odot z_t \\
-    \delta a^h &= \delta \tilde h \odot \tanh'(\cdot), \quad
-    \delta a^z = \delta z \odot \sigma'(\cdot), \quad \delta a^r = \delta r \odot \sigma'(\cdot)
+    \delta^h &= \bar h \odot (1 - z_t) \odot \tanh'(\cdot), \quad
+    \delta^z = \bar h \odot (h_{t-1} - \tilde h_t) \odot \sigma'(\cdot), \quad
+    \delta^r = \bar r \odot \sigma'(\cdot), \quad \bar h_{t-1} \mathrel{+}= \bar h \odot z_t
 
-where :math:`\delta r = \delta a^h \odot (h_{t-1}U_h + b^{(h)}_h)` (reset_after) or
-:math:`\delta r = (\delta a^h U_h^\top) \odot h_{t-1}` (reset before), and the recurrent
-products send :math:`\delta a\, U^\top` back to :math:`h_{t-1}`. The input side
-:math:`\delta a_t` gives :math:`\partial L/\partial x_t = \delta a_t W^\top`,
-:math:`\partial L/\partial W = \sum_t x_t^\top \delta a_t`.
+where :math:`\bar r = \delta^h \odot (h_{t-1}U_h + b^{(h)}_h)` (reset_after) or
+:math:`\bar r = (\delta^h U_h^\top) \odot h_{t-1}` (reset before), and the recurrent
+products send :math:`\delta\, U^\top` back to :math:`h_{t-1}`. The input side
+:math:`\delta_t = [\delta^z, \delta^r, \delta^h]` gives :math:`\bar x_t = \delta_t W^\top` and
+:math:`\partial W = \sum_t x_t^\top \delta_t`.
 
-The step functions below are pure (arrays in, arrays out): ``gru_step_forward`` and
-``gru_step_backward``. They take the input projection ``xw`` already computed, so that the fast
-path of the layer can project every time step in one matrix product.
+As in LSTM, the step is written once (``step_forward``/``step_backward``, the reference path) and
+the fast path runs the same arithmetic over the whole sequence (``sequence_forward`` /
+``sequence_backward``), with the projections and weight gradients of all steps one matrix
+product each. This module is longer than most because GRU has two candidate forms
+(``reset_after``), each in both paths.
 """
 from __future__ import annotations
 
@@ -43,122 +43,11 @@ from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
 from ..base import InputSpec
-from .base_rnn import CellRNN, RNNCell
+from .base_rnn import (CellRNN, RNNCell, mask_backward, mask_forward, masked_matmul,
+                       masked_matmul_backward)
 from .simple_rnn import check_arguments
 
 __all__ = ["GRU", "GRUCell"]
-
-
-# ---------------------------------------------------------------------------- one step, pure
-def _gate_columns(matrix, units):
-    """The z, r, h column blocks of a ``(rows, 3*units)`` matrix, each made contiguous: a column
-    slice (and its transpose) is not a layout BLAS accepts, and NumPy's fallback loop is ~40x slower."""
-    return [np.ascontiguousarray(matrix[:, i * units:(i + 1) * units]) for i in range(3)]
-
-
-def gru_step_forward(xw, h_prev, recurrent_kernel, recurrent_bias=None, *, reset_after=True,
-                     activation, recurrent_activation, recurrent_masks=None):
-    """One GRU step.
-
-    Args:
-        xw: ``(batch, 3*units)``, the input projection ``x_t @ kernel + input_bias`` (blocks z, r, h).
-        h_prev: ``(batch, units)``, the previous state.
-        recurrent_kernel: ``(units, 3*units)``.
-        recurrent_bias: ``(3*units,)`` (only with ``reset_after``) or ``None``.
-        activation, recurrent_activation: of the candidate and of the gates.
-        recurrent_masks: ``None`` or three ``(batch, units)`` recurrent-dropout masks (already
-            scaled by ``1/(1-rate)``), one per gate, applied to ``h_prev`` in the recurrent products
-            only (the carry ``z * h_prev`` uses the unmasked state, as in Keras).
-
-    Returns:
-        ``(h, cache)``: the new state and what ``gru_step_backward`` needs.
-    """
-    u = h_prev.shape[-1]
-    if recurrent_masks is None:
-        hz = hr = hh = h_prev
-        # One product h_prev U for all the blocks that multiply h_prev itself.
-        cols = 3 * u if reset_after else 2 * u
-        hu = h_prev @ recurrent_kernel[:, :cols]
-        rec_z, rec_r = hu[:, :u], hu[:, u:2 * u]
-    else:
-        hz, hr, hh = (h_prev * m for m in recurrent_masks)
-        U_z, U_r, _ = _gate_columns(recurrent_kernel, u)
-        rec_z, rec_r = hz @ U_z, hr @ U_r
-    pre_z, pre_r = xw[:, :u] + rec_z, xw[:, u:2 * u] + rec_r
-    if recurrent_bias is not None:
-        pre_z, pre_r = pre_z + recurrent_bias[:u], pre_r + recurrent_bias[u:2 * u]
-    z, r = recurrent_activation(pre_z), recurrent_activation(pre_r)
-    if reset_after:
-        # reset applied after the product: rec_h = hh U_h + b_h, then r * rec_h
-        rec_h = hu[:, 2 * u:] if recurrent_masks is None else hh @ _gate_columns(recurrent_kernel, u)[2]
-        if recurrent_bias is not None:
-            rec_h = rec_h + recurrent_bias[2 * u:]
-        pre_h = xw[:, 2 * u:] + r * rec_h
-    else:
-        # reset applied before the product: rec_h = r * hh, then rec_h U_h
-        rec_h = r * hh
-        pre_h = xw[:, 2 * u:] + rec_h @ recurrent_kernel[:, 2 * u:]
-    h_tilde = activation(pre_h)
-    h = z * h_prev + (1 - z) * h_tilde
-    cache = (h_prev, (hz, hr, hh), recurrent_masks, pre_z, pre_r, pre_h, z, r, rec_h, h_tilde,
-             recurrent_kernel, reset_after, activation, recurrent_activation)
-    return h, cache
-
-
-def gru_step_backward(dh, cache, with_recurrent_bias=True):
-    """Backward of ``gru_step_forward``.
-
-    Args:
-        dh: ``(batch, units)``, dL/dh_t (from the output and from step t+1).
-        cache: the cache of the forward step.
-        with_recurrent_bias: whether to return the recurrent bias gradient.
-
-    Returns:
-        ``(dxw, dh_prev, drecurrent_kernel, drecurrent_bias)``; ``dxw`` is dL/d(input projection),
-        ``drecurrent_bias`` is ``None`` unless ``with_recurrent_bias``.
-    """
-    (h_prev, (hz, hr, hh), masks, pre_z, pre_r, pre_h, z, r, rec_h, h_tilde,
-     recurrent_kernel, reset_after, activation, recurrent_activation) = cache
-    u = h_prev.shape[-1]
-    U_z, U_r, U_h = _gate_columns(recurrent_kernel, u)
-    # h = z * h_prev + (1 - z) * h_tilde
-    dz = dh * (h_prev - h_tilde)
-    dh_prev = dh * z
-    dpre_h = activation.backward(pre_h, h_tilde, dh * (1 - z))
-    if reset_after:
-        # pre_h = a_h + r * rec_h, rec_h = hh U_h + b_h
-        dr = dpre_h * rec_h
-        drec_h = dpre_h * r
-    else:
-        # pre_h = a_h + (r * hh) U_h
-        drec_h = dpre_h
-        d_rhh = dpre_h @ U_h.T
-        dr = d_rhh * hh
-    dpre_z = recurrent_activation.backward(pre_z, z, dz)
-    dpre_r = recurrent_activation.backward(pre_r, r, dr)
-    if masks is None and reset_after:
-        # All three recurrent blocks multiply h_prev: one product each way.
-        drec = np.concatenate([dpre_z, dpre_r, drec_h], axis=1)
-        drecurrent_kernel = h_prev.T @ drec
-        dh_prev = dh_prev + drec @ recurrent_kernel.T
-    elif masks is None:
-        drec = np.concatenate([dpre_z, dpre_r], axis=1)
-        drecurrent_kernel = np.concatenate([h_prev.T @ drec, rec_h.T @ dpre_h], axis=1)
-        dh_prev = dh_prev + drec @ np.ascontiguousarray(recurrent_kernel[:, :2 * u]).T + d_rhh * r
-    else:
-        dU_h = hh.T @ drec_h if reset_after else rec_h.T @ dpre_h
-        dhh = drec_h @ U_h.T if reset_after else d_rhh * r
-        drecurrent_kernel = np.concatenate([hz.T @ dpre_z, hr.T @ dpre_r, dU_h], axis=1)
-        dh_prev = dh_prev + (dpre_z @ U_z.T) * masks[0] + (dpre_r @ U_r.T) * masks[1] + dhh * masks[2]
-    dxw = np.concatenate([dpre_z, dpre_r, dpre_h], axis=1)
-    drecurrent_bias = None
-    if with_recurrent_bias:
-        drecurrent_bias = np.concatenate([dpre_z.sum(0), dpre_r.sum(0), drec_h.sum(0)])
-    return dxw, dh_prev, drecurrent_kernel, drecurrent_bias
-
-
-# ---------------------------------------------------------------------------- the cell
-_GATES = ("z", "r", "h")
 
 
 def _legacy_recurrent_arguments(kwargs, recurrent_activation):
@@ -176,13 +65,6 @@ def _tex_name(activation, symbols):
     """LaTeX for an activation's name: a symbol where there is one, else ``\\mathrm{name}``."""
     name = getattr(activation, "name", "f")
     return symbols.get(name, r"\mathrm{" + name.replace("_", r"\_") + "}")
-
-
-def _three(masks):
-    """Dropout masks per gate: ``None``, one mask shared by the three gates, or one per gate."""
-    if masks is None:
-        return None
-    return list(masks) * 3 if len(masks) == 1 else list(masks)
 
 
 class GRUCell(RNNCell):
@@ -259,144 +141,202 @@ class GRUCell(RNNCell):
                             self.bias_constraint)
         self.input_spec = InputSpec(ndim=2, axes={-1: input_dim}, description="(batch, input_dim)")
 
-    def _input_bias(self):
+    def _biases(self):
+        """``(b_x, b_h)``: the input bias and the recurrent bias, each ``(3*units,)`` (zeros where
+        the layer has none: no bias, or the recurrent one with ``reset_after=False``)."""
+        zeros = np.zeros(3 * self.units, dtype=self.dtype)
         if not self.use_bias:
-            return None
-        return self.bias[0] if self.reset_after else self.bias
+            return zeros, zeros
+        return (self.bias[0], self.bias[1]) if self.reset_after else (self.bias, zeros)
 
-    def _recurrent_bias(self):
-        return self.bias[1] if self.use_bias and self.reset_after else None
+    def _recurrent_masks(self):
+        """The recurrent dropout masks of the z and r products, and of the candidate's h_(t-1)."""
+        if self.recurrent_masks is None:
+            return None, None
+        return self.recurrent_masks[:2], self.recurrent_masks[2]
 
-    def _add_grad(self, name, value, where=Ellipsis):
-        """``self.grads[name][where] += value``: the steps' gradients add up (BPTT)."""
-        if name in self.grads:      # a frozen (trainable=False) cell collects no gradients
-            self.grads[name][where] += value
-
-    # ------------------------------------------------------------ fast path: project all steps at once
-    def project_inputs(self, x, training=False):
-        """``x W + b^{(x)}`` for every timestep: ``(batch, T, d) -> (batch, T, 3*units)``."""
-        masks = _three(self.input_masks)
-        batch, steps, d = x.shape
-        if masks is None:
-            # The trick: one (batch*T, d) @ (d, 3*units) product instead of T small ones.
-            zx = (x.reshape(-1, d) @ self.kernel).reshape(batch, steps, -1)
+    def _add_bias_grad(self, d_input, d_recurrent):
+        """Bias gradients: row 0 from the input side, row 1 from the recurrent side (reset_after)."""
+        if not self.use_bias:
+            return
+        if self.reset_after:
+            self.grads["bias"][0] += d_input
+            self.grads["bias"][1] += d_recurrent
         else:
-            # Dropout masks are per sequence: broadcast over time, one product per gate block.
-            zx = np.concatenate([((x * m[:, None, :]).reshape(-1, d) @ W).reshape(batch, steps, -1)
-                                 for m, W in zip(masks, _gate_columns(self.kernel, self.units))],
-                                axis=-1)
-        if self.use_bias:
-            zx = zx + self._input_bias()
-        self._projected_x = x
-        return zx
+            self.grads["bias"] += d_input
 
-    def step_forward_projected(self, zx_t, states, training=False):
-        h, cache = gru_step_forward(zx_t, states[0], self.recurrent_kernel, self._recurrent_bias(),
-                                    reset_after=self.reset_after, activation=self.activation,
-                                    recurrent_activation=self.recurrent_activation,
-                                    recurrent_masks=_three(self.recurrent_masks))
-        return h, [h], cache
-
-    def step_backward_projected(self, dh, dstates, cache):
-        # The output and the state are the same h_t: their gradients add.
-        with_rb = self.use_bias and self.reset_after
-        dzx, dh_prev, drecurrent_kernel, drecurrent_bias = gru_step_backward(
-            dh + dstates[0], cache, with_recurrent_bias=with_rb)
-        self._add_grad("recurrent_kernel", drecurrent_kernel)
-        if with_rb:
-            self._add_grad("bias", drecurrent_bias, 1)
-        return dzx, [dh_prev]
-
-    def project_inputs_backward(self, dzx):
-        """dx, dkernel and the input-bias gradient of all steps from ``dL/d(xW + b)``."""
-        x = self._projected_x
-        d, u = x.shape[-1], self.units
-        x2, dz2 = x.reshape(-1, d), dzx.reshape(-1, 3 * u)
-        masks = _three(self.input_masks)
-        if masks is None:
-            self._add_grad("kernel", x2.T @ dz2)
-            dx = (dz2 @ self.kernel.T).reshape(x.shape)
-        else:
-            dx = np.zeros_like(x)
-            for i, (m, W) in enumerate(zip(masks, _gate_columns(self.kernel, u))):
-                dz_block = np.ascontiguousarray(dz2[:, i * u:(i + 1) * u])
-                xm = (x * m[:, None, :]).reshape(-1, d)
-                self._add_grad("kernel", xm.T @ dz_block, (slice(None), slice(i * u, (i + 1) * u)))
-                dx += (dz_block @ W.T).reshape(x.shape) * m[:, None, :]
-        if self.use_bias:
-            dbias = np.ones(dz2.shape[0], dtype=dz2.dtype) @ dz2
-            self._add_grad("bias", dbias, 0 if self.reset_after else Ellipsis)
-        return dx
-
-    # ------------------------------------------------------------ reference path: each gate written out
-    def _gate_blocks(self):
-        """The weights of each gate: ``W[g]``, ``U[g]``, input bias ``bx[g]``, recurrent bias ``bh[g]``."""
-        u = self.units
-        blocks = {g: slice(i * u, (i + 1) * u) for i, g in enumerate(_GATES)}
-        zeros = np.zeros(3 * u, dtype=self.dtype)
-        b_x = self._input_bias() if self.use_bias else zeros
-        b_h = self._recurrent_bias() if self.use_bias and self.reset_after else zeros
-        W = dict(zip(_GATES, _gate_columns(self.kernel, u)))
-        U = dict(zip(_GATES, _gate_columns(self.recurrent_kernel, u)))
-        return blocks, W, U, {g: b_x[s] for g, s in blocks.items()}, {g: b_h[s] for g, s in blocks.items()}
-
+    # ------------------------------------------------------------ the step, as in the docstring
     def step_forward(self, x_t, states, training=False):
-        h_prev = states[0]
-        blocks, W, U, b_x, b_h = self._gate_blocks()
-        # Dropout masks (drawn once per sequence by the RNN); 1 where there is no dropout.
-        in_masks = dict(zip(_GATES, _three(self.input_masks) or [1, 1, 1]))
-        rec_masks = dict(zip(_GATES, _three(self.recurrent_masks) or [1, 1, 1]))
-        x_in = {g: x_t * in_masks[g] for g in _GATES}
-        h_in = {g: h_prev * rec_masks[g] for g in _GATES}
-        pre_z = x_in["z"] @ W["z"] + b_x["z"] + h_in["z"] @ U["z"] + b_h["z"]
-        pre_r = x_in["r"] @ W["r"] + b_x["r"] + h_in["r"] @ U["r"] + b_h["r"]
+        h_prev, u = states[0], self.units
+        b_x, b_h = self._biases()
+        U = self.recurrent_kernel
+        masks_zr, mask_h = self._recurrent_masks()
+        a = masked_matmul(x_t, self.input_masks, self.kernel) + b_x          # blocks z, r, h
+        rec_zr = masked_matmul(h_prev, masks_zr, U[:, :2 * u]) + b_h[:2 * u]
+        pre_z, pre_r = a[:, :u] + rec_zr[:, :u], a[:, u:2 * u] + rec_zr[:, u:]
         z = self.recurrent_activation(pre_z)                       # update gate
         r = self.recurrent_activation(pre_r)                       # reset gate
+        h_in = h_prev if mask_h is None else h_prev * mask_h       # h_(t-1) in the candidate
         if self.reset_after:
-            rec_h = h_in["h"] @ U["h"] + b_h["h"]                  # r gates the product
-            pre_h = x_in["h"] @ W["h"] + b_x["h"] + r * rec_h
+            reset_part = h_in @ U[:, 2 * u:] + b_h[2 * u:]         # r gates the product
+            pre_h = a[:, 2 * u:] + r * reset_part
         else:
-            rec_h = r * h_in["h"]                                  # r gates the state
-            pre_h = x_in["h"] @ W["h"] + b_x["h"] + rec_h @ U["h"]
+            reset_part = r * h_in                                  # r gates the state
+            pre_h = a[:, 2 * u:] + reset_part @ U[:, 2 * u:]
         h_tilde = self.activation(pre_h)                           # candidate state
         h = z * h_prev + (1 - z) * h_tilde
-        cache = (x_in, h_in, h_prev, in_masks, rec_masks, pre_z, pre_r, pre_h, z, r, rec_h, h_tilde)
-        return h, [h], cache
+        return h, [h], (x_t, h_prev, h_in, pre_z, pre_r, pre_h, z, r, reset_part, h_tilde)
 
-    def step_backward(self, dh, dstates, cache):
-        x_in, h_in, h_prev, in_masks, rec_masks, pre_z, pre_r, pre_h, z, r, rec_h, h_tilde = cache
-        blocks, W, U, _, _ = self._gate_blocks()
+    def step_backward(self, dh, dstates, step_cache):
+        x_t, h_prev, h_in, pre_z, pre_r, pre_h, z, r, reset_part, h_tilde = step_cache
+        u, U = self.units, self.recurrent_kernel
+        masks_zr, mask_h = self._recurrent_masks()
         dh = dh + dstates[0]                       # h_t is both the output and the next state
-        dz = dh * (h_prev - h_tilde)               # h = z h_prev + (1 - z) h_tilde
-        dh_prev = dh * z
-        dpre = {"h": self.activation.backward(pre_h, h_tilde, dh * (1 - z))}
+        dpre_h = self.activation.backward(pre_h, h_tilde, dh * (1 - z))
         if self.reset_after:
-            dr = dpre["h"] * rec_h
-            drec = dpre["h"] * r                   # d(h_in U_h + b_h)
-            self._add_grad("recurrent_kernel", h_in["h"].T @ drec, (slice(None), blocks["h"]))
-            dh_prev += (drec @ U["h"].T) * rec_masks["h"]
-            if self.use_bias:
-                self._add_grad("bias", drec.sum(axis=0), (1, blocks["h"]))
+            dr = dpre_h * reset_part
+            d_reset_part = dpre_h * r              # d(h_in U_h + b_h)
+            dh_in = d_reset_part @ U[:, 2 * u:].T
+            dU_h = h_in.T @ d_reset_part
         else:
-            self._add_grad("recurrent_kernel", rec_h.T @ dpre["h"], (slice(None), blocks["h"]))
-            drec = dpre["h"] @ U["h"].T           # d(r * h_in)
-            dr = drec * h_in["h"]
-            dh_prev += drec * r * rec_masks["h"]
-        dpre["z"] = self.recurrent_activation.backward(pre_z, z, dz)
-        dpre["r"] = self.recurrent_activation.backward(pre_r, r, dr)
-        for g in ("z", "r"):                       # the recurrent side of the two gates
-            self._add_grad("recurrent_kernel", h_in[g].T @ dpre[g], (slice(None), blocks[g]))
-            dh_prev += (dpre[g] @ U[g].T) * rec_masks[g]
-            if self.use_bias and self.reset_after:
-                self._add_grad("bias", dpre[g].sum(axis=0), (1, blocks[g]))
-        dx = np.zeros_like(x_in["z"])
-        for g in _GATES:                           # the input side of all three
-            self._add_grad("kernel", x_in[g].T @ dpre[g], (slice(None), blocks[g]))
-            dx += (dpre[g] @ W[g].T) * in_masks[g]
-            if self.use_bias:
-                where = (0, blocks[g]) if self.reset_after else blocks[g]
-                self._add_grad("bias", dpre[g].sum(axis=0), where)
-        return dx, [dh_prev]
+            d_reset_part = dpre_h @ U[:, 2 * u:].T     # d(r * h_in)
+            dr = d_reset_part * h_in
+            dh_in = d_reset_part * r
+            dU_h = reset_part.T @ dpre_h
+        dpre_z = self.recurrent_activation.backward(pre_z, z, dh * (h_prev - h_tilde))
+        dpre_r = self.recurrent_activation.backward(pre_r, r, dr)
+        d_zr = np.concatenate([dpre_z, dpre_r], axis=1)
+        dh_prev_zr, dU_zr = masked_matmul_backward(h_prev, masks_zr, U[:, :2 * u], d_zr)
+        self.grads["recurrent_kernel"] += np.concatenate([dU_zr, dU_h], axis=1)
+        dh_prev = dh * z + dh_prev_zr + (dh_in if mask_h is None else dh_in * mask_h)
+        da = np.concatenate([d_zr, dpre_h], axis=1)
+        dx_t, dkernel = masked_matmul_backward(x_t, self.input_masks, self.kernel, da)
+        self.grads["kernel"] += dkernel
+        self._add_bias_grad(da.sum(axis=0), np.concatenate([d_zr, d_reset_part], axis=1).sum(axis=0)
+                            if self.reset_after else None)
+        return dx_t, [dh_prev]
+
+    # ------------------------------------------------------------ fast path: the whole sequence
+    @property
+    def has_fast_path(self) -> bool:
+        # the one-tanh gates need sigmoid and tanh; recurrent dropout masks h_(t-1) inside every
+        # product: the reference loop does those
+        return (self.recurrent_activation is activations.sigmoid and self.activation is activations.tanh
+                and not self.recurrent_dropout)
+
+    def sequence_forward(self, x_steps, states, keep, training=False):
+        r"""All steps (time-major), the two gates of a step as one ``tanh``.
+
+        :math:`\sigma(x) = (1 + \tanh(x/2))/2`: with the z and r columns of :math:`W, U` and of the
+        biases halved once, :math:`[z_t, r_t] = (1 + \tanh(A'[t] + h_{t-1} U'_{zr}))/2`, where
+        :math:`A' = X W' + b'` (the recurrent z, r biases folded in) is one product for all
+        :math:`T` steps; then :math:`\tilde h_t` and :math:`h_t = \tilde h_t + z_t (h_{t-1} - \tilde h_t)`
+        as in ``step_forward``.
+        """
+        steps, batch, _ = x_steps.shape
+        u = self.units
+        half = np.where(np.arange(3 * u) < 2 * u, 0.5, 1.0).astype(x_steps.dtype)
+        b_x, b_h = self._biases()
+        # The trick: the input projection of all steps in one product, and one tanh for z and r.
+        a = masked_matmul(x_steps, self.input_masks, self.kernel * half)
+        a += (b_x + np.where(half < 1, b_h, 0)) * half
+        U = self.recurrent_kernel * half
+        U_zr, U_h, b_hh = np.ascontiguousarray(U[:, :2 * u]), U[:, 2 * u:], b_h[2 * u:]
+        gates = np.empty((steps, batch, 2 * u), dtype=a.dtype)       # z, r
+        reset_part = np.empty((steps, batch, u), dtype=a.dtype)
+        h_tilde = np.empty_like(reset_part)
+        h_in = np.empty((steps + 1, batch, u), dtype=a.dtype)       # the state entering each step
+        h_in[0] = states[0]
+        outputs = h_in[1:] if keep is None else np.empty_like(h_tilde)
+        for t in range(steps):
+            h_prev, g, cand = h_in[t], gates[t], h_tilde[t]
+            if self.reset_after:
+                hu = h_prev @ U
+                np.add(a[t, :, :2 * u], hu[:, :2 * u], out=g)
+                np.add(hu[:, 2 * u:], b_hh, out=reset_part[t])
+            else:
+                np.add(a[t, :, :2 * u], h_prev @ U_zr, out=g)
+            np.tanh(g, out=g)
+            g *= 0.5
+            g += 0.5
+            z, r = g[:, :u], g[:, u:]
+            if self.reset_after:
+                np.multiply(r, reset_part[t], out=cand)
+            else:
+                np.multiply(r, h_prev, out=reset_part[t])
+                np.matmul(reset_part[t], U_h, out=cand)
+            cand += a[t, :, 2 * u:]
+            np.tanh(cand, out=cand)
+            np.subtract(h_prev, cand, out=h_in[t + 1])
+            h_in[t + 1] *= z
+            h_in[t + 1] += cand
+            if keep is not None:
+                prev_out = outputs[t - 1] if t else np.zeros_like(h_prev)
+                outputs[t], (h_in[t + 1],) = mask_forward(keep[t], h_in[t + 1], [h_in[t + 1]],
+                                                          prev_out, [h_prev])
+        return outputs, [h_in[-1].copy()], (x_steps, gates, reset_part, h_tilde, h_in, keep)
+
+    def sequence_backward(self, douts, dstates, cache):
+        r"""BPTT with only the recurrence in the loop.
+
+        Before it, for all steps: :math:`P_z = (h_{t-1} - \tilde h_t)\,\sigma'_z`,
+        :math:`P_h = (1 - z_t)\tanh'`. In it: :math:`\delta^z = \bar h P_z`, :math:`\delta^h = \bar h P_h`,
+        :math:`\delta^r = \bar r\, \sigma'_r` (reset_after: :math:`\bar r = \delta^h \odot
+        (h_{t-1}U_h + b^{(h)}_h)`, all precomputed; else :math:`(\delta^h U_h^\top) \odot h_{t-1}`),
+        :math:`\bar h_{t-1} = \bar h z_t + \ldots U^\top`. Every step's deltas are kept, so that
+        :math:`\partial W, \partial U, \partial b` and :math:`\bar X` are one product each after it.
+        """
+        x_steps, gates, reset_part, h_tilde, h_in, keep = cache
+        steps, batch, u = h_tilde.shape
+        z, r = gates[..., :u], gates[..., u:]
+        h_prev = h_in[:-1]
+        p_z = (h_prev - h_tilde) * z * (1 - z)
+        p_h = (1 - z) * (1 - h_tilde ** 2)
+        U = self.recurrent_kernel
+        delta = np.empty((steps, batch, 3 * u), dtype=gates.dtype)     # d(input projection)
+        dh_state, d_prev_out = dstates[0], np.zeros_like(dstates[0])
+        if self.reset_after:
+            # every factor of dh is known before the loop; only dh itself is recurrent
+            factors = np.stack([p_z, p_h * reset_part * r * (1 - r), p_h * r], axis=2)
+            d_rec = np.empty((steps, batch, 3, u), dtype=gates.dtype)    # d(h_(t-1) U + b^(h))
+            dh_all = np.empty_like(h_tilde)
+            recurrent_t = np.ascontiguousarray(U.T)
+        else:
+            p_r = h_prev * r * (1 - r)
+            U_h_t, U_zr_t = np.ascontiguousarray(U[:, 2 * u:].T), np.ascontiguousarray(U[:, :2 * u].T)
+        for t in reversed(range(steps)):
+            dh = douts[t] + d_prev_out
+            if keep is not None:
+                dh, (dh_state,), d_prev_out, (around,) = mask_backward(keep[t], dh, [dh_state])
+            dh = dh + dh_state
+            if self.reset_after:
+                dh_all[t] = dh
+                np.multiply(factors[t], dh[:, None, :], out=d_rec[t])
+                dh_state = dh * z[t] + d_rec[t].reshape(batch, 3 * u) @ recurrent_t
+            else:
+                d = delta[t]
+                np.multiply(dh, p_h[t], out=d[:, 2 * u:])
+                d_reset_part = d[:, 2 * u:] @ U_h_t
+                np.multiply(d_reset_part, p_r[t], out=d[:, u:2 * u])
+                np.multiply(dh, p_z[t], out=d[:, :u])
+                dh_state = dh * z[t] + d_reset_part * r[t] + d[:, :2 * u] @ U_zr_t
+            if keep is not None:
+                dh_state = dh_state + around
+        if self.reset_after:
+            d_rec = d_rec.reshape(steps, batch, 3 * u)
+            delta[:] = d_rec
+            delta[..., 2 * u:] = dh_all * p_h
+            dU = masked_matmul_backward(h_prev, None, U, d_rec)[1]
+            self._add_bias_grad(delta.reshape(-1, 3 * u).sum(axis=0), d_rec.reshape(-1, 3 * u).sum(axis=0))
+        else:
+            dU = np.concatenate([masked_matmul_backward(h_prev, None, U[:, :2 * u], delta[..., :2 * u])[1],
+                                 masked_matmul_backward(reset_part, None, U[:, 2 * u:], delta[..., 2 * u:])[1]],
+                                axis=1)
+            self._add_bias_grad(delta.reshape(-1, 3 * u).sum(axis=0), None)
+        self.grads["recurrent_kernel"] += dU
+        dx, dkernel = masked_matmul_backward(x_steps, self.input_masks, self.kernel, delta)
+        self.grads["kernel"] += dkernel
+        return dx, [dh_state]
 
     # ------------------------------------------------------------ explain and config
     @property

@@ -40,7 +40,8 @@ import numpy as np
 from ... import activations, initializers
 from ...explain import Step
 from .._legacy import keras1_arguments
-from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
+from .base_rnn import (CellRNN, RNNCell, mask_backward, mask_forward, masked_matmul,
+                       masked_matmul_backward)
 from .simple_rnn import check_arguments
 
 __all__ = ["LSTMCell", "LSTM"]
@@ -131,28 +132,7 @@ class LSTMCell(RNNCell):
             self.grads["bias"] += dz.sum(axis=0)
         return dx_t, [dh_prev, dc_prev]
 
-    # ---------------------------------------------------------------- fast path: x W + b for all steps at once
-    def project_inputs(self, x, training=False):
-        self._projected_x = x
-        return self._input_part(x)
-
-    def step_forward_projected(self, zx_t, states, training=False):
-        z = zx_t + masked_matmul(states[0], self.recurrent_masks, self.recurrent_kernel)
-        h, c, gates = self._gates(z, states[1])
-        return h, [h, c], (states[0], states[1], z, gates, c)
-
-    def step_backward_projected(self, dh, dstates, step_cache):
-        dz, dh_prev, dc_prev = self._gates_backward(dh, dstates, *step_cache)
-        return dz, [dh_prev, dc_prev]
-
-    def project_inputs_backward(self, dzx):
-        dx, dkernel = masked_matmul_backward(self._projected_x, self.input_masks, self.kernel, dzx)
-        self.grads["kernel"] += dkernel
-        if self.use_bias:
-            self.grads["bias"] += dzx.reshape(-1, 4 * self.units).sum(axis=0)
-        return dx
-
-    # ---------------------------------------------------------------- the gates, shared by both paths
+    # ---------------------------------------------------------------- the gates of one step
     def _input_part(self, x):
         zx = masked_matmul(x, self.input_masks, self.kernel)
         return zx + self.bias if self.use_bias else zx
@@ -182,6 +162,100 @@ class LSTMCell(RNNCell):
         dh_prev, drec = masked_matmul_backward(h_prev, self.recurrent_masks, self.recurrent_kernel, dz)
         self.grads["recurrent_kernel"] += drec
         return dz, dh_prev, dc * f
+
+    # ---------------------------------------------------------------- fast path: the whole sequence
+    @property
+    def has_fast_path(self) -> bool:
+        # the one-tanh trick needs sigmoid gates and tanh; recurrent dropout masks h_(t-1) inside
+        # every product: the reference loop does those
+        return (self.recurrent_activation is activations.sigmoid and self.activation is activations.tanh
+                and not self.recurrent_dropout)
+
+    def sequence_forward(self, x_steps, states, keep, training=False):
+        r"""All steps (time-major), the four activations of a step as one ``tanh``.
+
+        :math:`\sigma(x) = (1 + \tanh(x/2))/2`: with the columns of the gates i, f, o of
+        :math:`W, U, b` halved once (:math:`a` = 1/2 there, 1 on :math:`\tilde c`), a step is
+        :math:`z'_t = Z'_x[t] + h_{t-1} U'`, :math:`[i, f, \tilde c, o] = a \tanh(z'_t) + (1 - a)`,
+        then :math:`c_t, h_t` as in ``step_forward``. :math:`Z'_x = X W' + b'` is one product for
+        all :math:`T` steps.
+        """
+        steps, batch, _ = x_steps.shape
+        u = self.units
+        half = np.where(np.arange(4 * u) // u == 2, 1.0, 0.5).astype(x_steps.dtype)      # a
+        # The trick: the input projection of all steps in one product, and one tanh per step.
+        gates = masked_matmul(x_steps, self.input_masks, self.kernel * half)   # Z'_x, then the gates
+        if self.use_bias:
+            gates += self.bias * half
+        recurrent = self.recurrent_kernel * half
+        h_in = np.empty((steps + 1, batch, u), dtype=gates.dtype)   # the states entering each step
+        c_in = np.empty_like(h_in)
+        h_in[0], c_in[0] = states
+        tanh_c = np.empty((steps, batch, u), dtype=gates.dtype)
+        outputs = h_in[1:] if keep is None else np.empty_like(tanh_c)
+        for t in range(steps):
+            g = gates[t]
+            g += h_in[t] @ recurrent
+            np.tanh(g, out=g)
+            g *= half
+            g += 1 - half
+            i, f, c_tilde, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
+            np.multiply(f, c_in[t], out=c_in[t + 1])
+            c_in[t + 1] += i * c_tilde
+            np.tanh(c_in[t + 1], out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=h_in[t + 1])
+            if keep is not None:
+                prev_out = outputs[t - 1] if t else np.zeros_like(h_in[0])
+                outputs[t], (h_in[t + 1], c_in[t + 1]) = mask_forward(
+                    keep[t], h_in[t + 1], [h_in[t + 1], c_in[t + 1]], prev_out, [h_in[t], c_in[t]])
+        return outputs, [h_in[-1].copy(), c_in[-1].copy()], (x_steps, gates, h_in, c_in, tanh_c, keep)
+
+    def sequence_backward(self, douts, dstates, cache):
+        r"""BPTT with only the recurrence in the loop.
+
+        Every factor that needs no gradient is computed for all steps before the loop:
+        :math:`P_c = o \odot \tanh'(c_t)`, :math:`F = [\tilde c\,\sigma'_i,\ c_{t-1}\sigma'_f,\
+        i\tanh'_{\tilde c},\ \tanh(c_t)\,\sigma'_o]`. The loop is then
+        :math:`\bar h = \bar y_t + \bar h_t`, :math:`\bar c = \bar c_t + \bar h \odot P_c`,
+        :math:`\delta_t = [\bar c, \bar c, \bar c, \bar h] \odot F`,
+        :math:`\bar c_{t-1} = \bar c \odot f`, :math:`\bar h_{t-1} = \delta_t U^\top`, and with
+        every :math:`\delta_t` kept, :math:`\partial W = X^\top\Delta`,
+        :math:`\partial U = H_{\text{prev}}^\top \Delta`, :math:`\partial b = \mathbf 1^\top\Delta`,
+        :math:`\bar X = \Delta W^\top` are one product each after it.
+        """
+        x_steps, gates, h_in, c_in, tanh_c, keep = cache
+        steps, batch, u = tanh_c.shape
+        i, f, c_tilde, o = (gates[..., k * u:(k + 1) * u] for k in range(4))
+        from_h = o * (1 - tanh_c ** 2)
+        factors = np.empty((steps, batch, 4, u), dtype=gates.dtype)
+        factors[:, :, 0] = c_tilde * i * (1 - i)
+        factors[:, :, 1] = c_in[:-1] * f * (1 - f)
+        factors[:, :, 2] = i * (1 - c_tilde ** 2)
+        factors[:, :, 3] = tanh_c * o * (1 - o)
+        delta = np.empty_like(factors)
+        recurrent_t = np.ascontiguousarray(self.recurrent_kernel.T)
+        (dh_state, dc_state), d_prev_out = dstates, np.zeros_like(dstates[0])
+        for t in reversed(range(steps)):
+            dh = douts[t] + d_prev_out
+            if keep is not None:
+                dh, (dh_state, dc_state), d_prev_out, around = mask_backward(keep[t], dh,
+                                                                             [dh_state, dc_state])
+            dh = dh + dh_state
+            dc = dc_state + dh * from_h[t]
+            np.multiply(factors[t, :, :3], dc[:, None, :], out=delta[t, :, :3])
+            np.multiply(factors[t, :, 3], dh, out=delta[t, :, 3])
+            dc_state = dc * f[t]
+            dh_state = delta[t].reshape(batch, 4 * u) @ recurrent_t
+            if keep is not None:
+                dh_state, dc_state = dh_state + around[0], dc_state + around[1]
+        delta = delta.reshape(steps, batch, 4 * u)
+        dx, dkernel = masked_matmul_backward(x_steps, self.input_masks, self.kernel, delta)
+        self.grads["kernel"] += dkernel
+        self.grads["recurrent_kernel"] += masked_matmul_backward(h_in[:-1], None, self.recurrent_kernel,
+                                                                 delta)[1]
+        if self.use_bias:
+            self.grads["bias"] += delta.reshape(-1, 4 * u).sum(axis=0)
+        return dx, [dh_state, dc_state]
 
     # ---------------------------------------------------------------- explain, config
     @property

@@ -25,7 +25,8 @@ from ... import activations
 from ...explain import Step
 from .._legacy import keras1_arguments
 from ..base import dropout_rate, positive_int
-from .base_rnn import CellRNN, RNNCell, masked_matmul, masked_matmul_backward
+from .base_rnn import (CellRNN, RNNCell, mask_backward, mask_forward, masked_matmul,
+                       masked_matmul_backward)
 
 __all__ = ["SimpleRNNCell", "SimpleRNN"]
 
@@ -98,47 +99,77 @@ class SimpleRNNCell(RNNCell):
 
     def step_backward(self, dh, dstates, step_cache):
         x_t, h_prev, z, h = step_cache
-        dz, dh_prev = self._recurrent_backward(dh, dstates, h_prev, z, h)
+        # The output and the state are the same h_t: their gradients add.
+        dz = self.activation.backward(z, h, dh + dstates[0])
+        dh_prev, drec = masked_matmul_backward(h_prev, self.recurrent_masks, self.recurrent_kernel, dz)
+        self.grads["recurrent_kernel"] += drec
         dx_t, dkernel = masked_matmul_backward(x_t, self.input_masks, self.kernel, dz)
         self.grads["kernel"] += dkernel
         if self.use_bias:
             self.grads["bias"] += dz.sum(axis=0)
         return dx_t, [dh_prev]
 
-    # ---------------------------------------------------------------- fast path: x W + b for all steps at once
-    def project_inputs(self, x, training=False):
-        self._projected_x = x
-        return self._input_part(x)
-
-    def step_forward_projected(self, zx_t, states, training=False):
-        h_prev = states[0]
-        z = zx_t + masked_matmul(h_prev, self.recurrent_masks, self.recurrent_kernel)
-        h = self.activation(z)
-        return h, [h], (h_prev, z, h)
-
-    def step_backward_projected(self, dh, dstates, step_cache):
-        h_prev, z, h = step_cache
-        dz, dh_prev = self._recurrent_backward(dh, dstates, h_prev, z, h)
-        return dz, [dh_prev]
-
-    def project_inputs_backward(self, dzx):
-        dx, dkernel = masked_matmul_backward(self._projected_x, self.input_masks, self.kernel, dzx)
-        self.grads["kernel"] += dkernel
-        if self.use_bias:
-            self.grads["bias"] += dzx.reshape(-1, self.units).sum(axis=0)
-        return dx
-
-    # ---------------------------------------------------------------- pieces shared by both paths
+    # ---------------------------------------------------------------- the input part, both paths
     def _input_part(self, x):
         zx = masked_matmul(x, self.input_masks, self.kernel)
         return zx + self.bias if self.use_bias else zx
 
-    def _recurrent_backward(self, dh, dstates, h_prev, z, h):
-        # The output and the state are the same h_t: their gradients add.
-        dz = self.activation.backward(z, h, dh + dstates[0])
-        dh_prev, drec = masked_matmul_backward(h_prev, self.recurrent_masks, self.recurrent_kernel, dz)
-        self.grads["recurrent_kernel"] += drec
-        return dz, dh_prev
+    # ---------------------------------------------------------------- fast path: the whole sequence
+    @property
+    def has_fast_path(self) -> bool:
+        # sigma'(z) is taken for all steps at once, so the activation must be elementwise;
+        # recurrent dropout masks h_(t-1) inside every product: the reference loop does that
+        return self.activation.elementwise and not self.recurrent_dropout
+
+    def sequence_forward(self, x_steps, states, keep, training=False):
+        r"""All steps (time-major): :math:`Z = X W + b` for the :math:`T` steps in one product, then
+        the loop :math:`z_t \mathrel{+}= h_{t-1} U,\ h_t = \sigma(z_t)`."""
+        steps, batch, _ = x_steps.shape
+        # The trick: x W + b of all T steps is one matrix product; the loop adds h_(t-1) U only.
+        z = self._input_part(x_steps)                     # (T, batch, units), completed in the loop
+        h_in = np.empty((steps + 1, batch, self.units), dtype=z.dtype)   # the state entering each step
+        h_in[0] = states[0]
+        h_new = np.empty_like(z)
+        outputs = h_new if keep is None else np.empty_like(z)
+        prev_out = np.zeros_like(h_in[0])
+        for t in range(steps):
+            z[t] += h_in[t] @ self.recurrent_kernel
+            h_new[t] = self.activation(z[t])
+            if keep is None:
+                h_in[t + 1] = h_new[t]
+            else:
+                outputs[t], (h_in[t + 1],) = mask_forward(keep[t], h_new[t], [h_new[t]], prev_out,
+                                                          [h_in[t]])
+                prev_out = outputs[t]
+        return outputs, [h_in[-1].copy()], (x_steps, z, h_new, h_in, keep)
+
+    def sequence_backward(self, douts, dstates, cache):
+        r"""BPTT with only the recurrence in the loop: :math:`\sigma'(Z)` of every step before it;
+        in it :math:`\delta_t = (\bar y_t + \bar h_t) \odot \sigma'(z_t)` and
+        :math:`\bar h_{t-1} = \delta_t U^\top`; every :math:`\delta_t` is kept, so that
+        :math:`\partial W = X^\top \Delta`, :math:`\partial U = H_{\text{prev}}^\top \Delta`,
+        :math:`\partial b = \mathbf 1^\top \Delta` and :math:`\bar X = \Delta W^\top` are one
+        product each after it."""
+        x_steps, z, h_new, h_in, keep = cache
+        slope = self.activation.derivative(z, h_new)
+        delta = np.empty_like(z)
+        recurrent_t = np.ascontiguousarray(self.recurrent_kernel.T)
+        dh_state, d_prev_out = dstates[0], np.zeros_like(dstates[0])
+        for t in reversed(range(z.shape[0])):
+            dh = douts[t] + d_prev_out
+            if keep is not None:
+                dh, (dh_state,), d_prev_out, (around,) = mask_backward(keep[t], dh, [dh_state])
+            np.multiply(dh + dh_state, slope[t], out=delta[t])
+            dh_state = delta[t] @ recurrent_t
+            if keep is not None:
+                dh_state = dh_state + around
+        dx, dkernel = masked_matmul_backward(x_steps, self.input_masks, self.kernel, delta)
+        self.grads["kernel"] += dkernel
+        self.grads["recurrent_kernel"] += masked_matmul_backward(h_in[:-1], None, self.recurrent_kernel,
+                                                                 delta)[1]
+        if self.use_bias:
+            self.grads["bias"] += delta.reshape(-1, self.units).sum(axis=0)
+        return dx, [dh_state]
 
     # ---------------------------------------------------------------- explain, config
     @property
