@@ -255,11 +255,24 @@ class ModelCheckpoint(_Monitor):
             self.model.save(path)
 
 
+def _refuse_a_schedule(callback, optimizer):
+    """Keras 3 raises a TypeError when a callback sets the rate of an optimizer whose learning
+    rate is a ``LearningRateSchedule``: the same here, said by the callback."""
+    schedule = getattr(optimizer, "learning_rate_schedule", None)
+    if schedule is not None:
+        raise TypeError(f"{type(callback).__name__}: the optimizer's learning rate is the schedule "
+                        f"{schedule!r}, which cannot be set (as in Keras); create the optimizer "
+                        "with a float learning_rate to let this callback change it, or keep the "
+                        "schedule and drop the callback")
+
+
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     After ``patience`` epochs without improvement: ``lr = max(lr * factor, min_lr)``, then
-    ``cooldown`` epochs of rest before counting again.
+    ``cooldown`` epochs of rest before counting again. With a ``LearningRateSchedule`` as the
+    learning rate it logs the scheduled rate each epoch and raises a TypeError when it would
+    reduce it, as Keras 3 does.
     """
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
@@ -289,6 +302,7 @@ class ReduceLROnPlateau(_Monitor):
         elif self.cooldown_counter == 0:
             self.wait += 1
             if self.wait >= self.patience and optimizer.learning_rate > self.min_lr:
+                _refuse_a_schedule(self, optimizer)
                 optimizer.learning_rate = max(optimizer.learning_rate * self.factor, self.min_lr)
                 if self.verbose > 0:
                     print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
@@ -298,7 +312,10 @@ class ReduceLROnPlateau(_Monitor):
 
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch: ``lr = schedule(epoch, lr)``
-    (or ``schedule(epoch)``, Keras 1's form), ``epoch`` counted from 0."""
+    (or ``schedule(epoch)``, Keras 1's form), ``epoch`` counted from 0.
+
+    An optimizer whose learning rate is a ``LearningRateSchedule`` (which counts steps, not
+    epochs) cannot be set: a TypeError at the first epoch, as in Keras 3."""
 
     def __init__(self, schedule, verbose=0):
         super().__init__()
@@ -315,6 +332,7 @@ class LearningRateScheduler(Callback):
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate):
             raise ValueError(f"LearningRateScheduler: schedule({epoch}) must return a finite number, "
                              f"got {rate!r}")
+        _refuse_a_schedule(self, optimizer)
         optimizer.learning_rate = float(rate)
         if self.verbose > 0:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")

@@ -18,12 +18,21 @@ to its name: renaming a layer keeps it, and a weight two layers share has one se
 
 (the :math:`\epsilon` placement and Adam's folded bias correction are Keras 3's; Keras 2 used
 the same Adam form with ``epsilon=1e-7``).
+
+``learning_rate`` is a number or a schedule from :mod:`edulayers.optimizers.schedules`
+(``ExponentialDecay``, ``CosineDecay``, ...): with a schedule, each update uses
+:math:`\eta = \text{schedule}(\text{iterations})`, ``iterations`` being the number of updates
+already applied (the first update uses ``schedule(0)``), and ``opt.learning_rate`` reads the rate
+the next update will use, as in Keras 3.
 """
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
+
+from . import schedules
+from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "get"]
 
@@ -69,7 +78,8 @@ class Optimizer:
     """Base class: per-weight state ("slots"), gradient clipping and the step counter.
 
     Args:
-        learning_rate: :math:`\\eta` (Keras 2's ``lr`` is accepted too).
+        learning_rate: :math:`\\eta`, a positive number or a ``LearningRateSchedule`` (Keras 2's
+            ``lr`` is accepted too).
         clipnorm: rescale each gradient whose L2 norm exceeds this.
         clipvalue: clip each gradient entry to ``[-clipvalue, clipvalue]``.
         global_clipnorm: rescale all gradients together when their joint norm exceeds this.
@@ -81,8 +91,11 @@ class Optimizer:
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, lr=None):
         owner = type(self).__name__
-        self.learning_rate = _number(owner, "learning_rate", lr if lr is not None else learning_rate,
-                                     positive=True)
+        learning_rate = lr if lr is not None else learning_rate
+        if isinstance(learning_rate, dict):          # a schedule as get_config() writes it
+            learning_rate = schedules.deserialize(learning_rate)
+        self._learning_rate = (learning_rate if isinstance(learning_rate, LearningRateSchedule)
+                               else _number(owner, "learning_rate", learning_rate, positive=True))
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         for k, v in clips.items():
             clips[k] = None if v is None else _number(owner, k, v, positive=True)
@@ -95,6 +108,31 @@ class Optimizer:
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
         self.slots: dict = {}
+
+    @property
+    def learning_rate(self) -> float:
+        """The rate of the next update: the number, or ``schedule(iterations)``."""
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            return float(self._learning_rate(self.iterations))
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        owner = type(self).__name__
+        if isinstance(value, LearningRateSchedule):
+            self._learning_rate = value
+            return
+        if isinstance(getattr(self, "_learning_rate", None), LearningRateSchedule):
+            # Keras 3 refuses it too (TypeError): the schedule alone decides the rate
+            raise TypeError(f"{owner}: the learning rate is the schedule {self._learning_rate!r}, "
+                            f"so it cannot be set to {value!r}; create the optimizer with a float "
+                            "learning_rate to set it (callbacks such as ReduceLROnPlateau do)")
+        self._learning_rate = _number(owner, "learning_rate", value)
+
+    @property
+    def learning_rate_schedule(self):
+        """The ``LearningRateSchedule`` the rate comes from, or ``None`` for a fixed number."""
+        return self._learning_rate if isinstance(self._learning_rate, LearningRateSchedule) else None
 
     def slot(self, w, slot_name, fill=0.0):
         """The state array ``slot_name`` of the weight ``w`` (created like ``w``, filled with ``fill``)."""
@@ -143,14 +181,26 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        config = {"learning_rate": self.learning_rate, "name": self.name}
+        """The constructor's arguments; a schedule in Keras 3's serialized form (``schedules.serialize``)."""
+        rate = self._learning_rate
+        config = {"learning_rate": schedules.serialize(rate) if isinstance(rate, LearningRateSchedule)
+                  else rate, "name": self.name}
         for k in ("clipnorm", "clipvalue", "global_clipnorm"):
             if getattr(self, k) is not None:
                 config[k] = getattr(self, k)
         return config
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """The optimizer whose ``get_config()`` is ``config`` (a serialized schedule rebuilt)."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
+
     def __repr__(self):
-        return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in self.get_config().items()) + ")"
+        config = {**self.get_config(), "learning_rate": self._learning_rate}
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in config.items()) + ")"
 
 
 class SGD(Optimizer):
