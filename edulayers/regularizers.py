@@ -12,7 +12,7 @@ r"""Regularizers: penalties on weights (or on a layer's output) that the model a
 Each regularizer is a callable giving the penalty, with ``gradient(w)`` giving
 :math:`\partial\Omega/\partial w`; the model adds the penalty to the loss and the gradient to the
 weight's gradient (book/protocol.md: layers' ``grads`` hold the upstream loss only). An activity
-regularizer's penalty is divided by the batch size (Keras 3), so is its gradient.
+regularizer's penalty is divided by the batch size (Keras 3.14 and later), so is its gradient.
 
 Keras 3's defaults: ``L1(l1=0.01)``, ``L2(l2=0.01)``, ``L1L2(l1=0.0, l2=0.0)``,
 ``OrthogonalRegularizer(factor=0.01, mode="rows")``; factors must be non-negative numbers.

@@ -340,11 +340,11 @@ def test_explain_both_variants():
     assert evaluate_arithmetic(ex.param_formula) == ex.param_count
     assert r"r_t \odot (h_{t-1} U_h" in ex.formula and "Keras 3 default" in ex.formula
     notes = " ".join(ex.notes)
-    assert "reset_after=False (the Keras 1/2 default" in notes and "hard_sigmoid" in notes
+    assert "reset_after=False (the default from Keras 2.1.5 through 2.3" in notes and "hard_sigmoid" in notes
     assert ex.trace.startswith("(None, 10, 8)") and ex.output_shape == (None, 4)
     old = GRU(4, reset_after=False).explain((None, 10, 8))
     assert old.param_formula == "3*(8*4 + 4*4) + 3*4" and old.param_count == 156
-    assert r"(r_t \odot h_{t-1}) U_h" in old.formula and "Keras 1/2 default" in old.formula
+    assert r"(r_t \odot h_{t-1}) U_h" in old.formula and "Keras 2.1.5 through 2.3" in old.formula
     assert "reset_after=True (the Keras 3 default" in " ".join(old.notes)
     assert GRU(4, use_bias=False).explain((None, 10, 8)).param_formula == "3*(8*4 + 4*4)"
     seq = GRU(4, return_sequences=True, return_state=True).explain((None, 7, 3))

@@ -11,6 +11,7 @@ import pytest
 import edulayers as el
 from edulayers import grading
 from edulayers.layers import Layer
+from edulayers.layers.recurrent import RNNCell
 
 
 class KerasGuideLinear(Layer):
@@ -135,3 +136,43 @@ def test_training_a_call_only_layer_says_what_to_write_and_changes_nothing(rng):
         np.testing.assert_array_equal(old, new)
     with pytest.raises(NotImplementedError, match="define backward"):
         el.gradcheck(KerasGuideLinear(2), x)
+
+
+class AttributeSimpleCell(RNNCell):
+    """A SimpleRNN cell written with attribute weights, as a student writes one for el.layers.RNN."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.state_size, self.output_size = units, units, units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), "glorot_uniform")
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units), "orthogonal")
+
+    def step_forward(self, x_t, states, training=False):
+        h = np.tanh(x_t @ self.kernel + states[0] @ self.recurrent_kernel)
+        return h, [h], (x_t, states[0], h)
+
+    def step_backward(self, dh, dstates, cache):
+        x_t, h_prev, h = cache
+        dz = (dh + dstates[0]) * (1 - h ** 2)
+        self.grads["kernel"] += x_t.T @ dz
+        self.grads["recurrent_kernel"] += h_prev.T @ dz
+        return dz @ self.kernel.T, [dz @ self.recurrent_kernel.T]
+
+
+def test_attribute_weights_of_a_cell_inside_rnn_stay_live_through_a_dtype_change(rng):
+    """An RNN shares its weight dictionary with its cell: one cast, and the cell's attributes follow."""
+    layer = el.layers.RNN(AttributeSimpleCell(3))
+    x = rng.standard_normal((2, 4, 5)).astype("float32")
+    layer(x)
+    layer._set_dtype("float64")
+    cell = layer.cell
+    for name in ("kernel", "recurrent_kernel"):
+        assert getattr(cell, name) is cell.weights[name] is layer.weights[name]
+        assert getattr(cell, name).dtype == np.float64
+    reference = el.layers.SimpleRNN(3, use_bias=False, dtype="float64")
+    reference.build((None, 4, 5))
+    reference.set_weights(layer.get_weights())
+    np.testing.assert_allclose(layer(x.astype("float64")), reference(x.astype("float64")), rtol=1e-12)
+    assert el.gradcheck(layer, x.astype("float64")).ok

@@ -782,7 +782,7 @@ class Layer:
     @property
     def losses(self) -> list:
         """Regularization penalties: one per regularized weight, plus the activity penalty of the
-        last forward (divided by the batch size, as Keras 3 does)."""
+        last forward (divided by the batch size, as Keras 3.14 and later do)."""
         out = [float(s.regularizer(self._weights[n])) for n, s in self._weight_specs.items()
                if s.regularizer is not None and n in self.params]
         if self.activity_regularizer is not None and self._last_output is not None:
@@ -826,17 +826,22 @@ class Layer:
 
     def _set_dtype(self, dtype) -> None:
         """Cast this layer (and any layer it holds) to ``dtype``; used by gradcheck for float64."""
+        # The held layers first: an RNN shares its weight dictionary with its cell, and the cell
+        # must be the one that casts (and re-points its attributes); arrays already of the dtype
+        # are left alone, so nothing is cast twice.
+        for sub in held_layers(self):
+            sub._set_dtype(dtype)
         self.dtype = str(np.dtype(dtype))
         for name in self._weights:
             old = self._weights[name]
+            if old.dtype == np.dtype(self.dtype):
+                continue
             self._weights[name] = old.astype(self.dtype)
             # a Keras-style layer keeps its weights as attributes too (self.kernel = add_weight(...)):
             # point those at the cast array, so that the attribute stays the live weight
             for attribute, value in vars(self).items():
                 if value is old:
                     vars(self)[attribute] = self._weights[name]
-        for sub in held_layers(self):
-            sub._set_dtype(dtype)
 
     # ------------------------------------------------------------------ explain
     def shape_steps(self, input_shape) -> list:

@@ -4,8 +4,8 @@ r"""ActivityRegularization: the identity, plus a penalty on its output added to 
            \Omega(y) = \frac{1}{B}\Big(\ell_1 \sum |y| + \ell_2 \sum y^2\Big), \qquad
            \frac{\partial \Omega}{\partial y} = \frac{1}{B}\big(\ell_1\,\mathrm{sign}(y) + 2\ell_2\, y\big)
 
-with :math:`B` the batch size (Keras 3 and tf.keras divide the activity penalty by it; the
-multi-backend Keras 2.2 added it undivided).
+with :math:`B` the batch size (Keras 3.14.0 and later, and tf.keras, divide the activity penalty
+by it; Keras 3.0-3.13 and the multi-backend Keras 2 added it undivided).
 The layer itself is the identity: ``backward`` passes ``dy`` through unchanged. The penalty is
 collected by the base class, as for any layer's ``activity_regularizer``: ``layer.losses``
 holds :math:`\Omega(y)` of the last forward and ``layer.activity_gradient()`` its gradient,
@@ -41,8 +41,8 @@ class ActivityRegularization(Layer):
     """
 
     supports_masking = True
-    notes = ("The penalty is divided by the batch size, as Keras 3 (and tf.keras) do; multi-backend "
-             "Keras 2.2 added it undivided. The model adds it to the loss and its gradient to dy.",)
+    notes = ("The penalty is divided by the batch size, as Keras 3.14+ (and tf.keras) do; Keras 3.0-3.13 "
+             "and multi-backend Keras 2 added it undivided. The model adds it to the loss and its gradient to dy.",)
 
     @keras1_arguments
     def __init__(self, l1=0.0, l2=0.0, **kwargs):

@@ -351,7 +351,7 @@ class GRUCell(RNNCell):
         else:
             bh = r" + b_h" if self.use_bias else ""
             candidate = (rf"\tilde h_t &= {cand}\bigl(x_t W_h{bh} + (r_t \odot h_{{t-1}}) U_h\bigr)"
-                         r" && \text{reset\_after=False (Keras 1/2 default)}")
+                         r" && \text{reset\_after=False (Keras 2.1.5 through 2.3 default)}")
         return (r"\begin{aligned}"
                 rf"z_t &= {gate}(x_t W_z + h_{{t-1}} U_z{bz}) && \text{{update gate}} \\ "
                 rf"r_t &= {gate}(x_t W_r + h_{{t-1}} U_r{br}) && \text{{reset gate}} \\ "
@@ -360,7 +360,7 @@ class GRUCell(RNNCell):
                 r"\end{aligned}")
 
     def explain_notes(self):
-        other = (r"reset_after=False (the Keras 1/2 default, arXiv 1406.1078v3) computes "
+        other = (r"reset_after=False (the default from Keras 2.1.5 through 2.3, arXiv 1406.1078v3) computes "
                  r"$\tilde h_t = \tanh(x_t W_h + b_h + (r_t \odot h_{t-1}) U_h)$ with one bias "
                  r"(3*units,)" if self.reset_after else
                  r"reset_after=True (the Keras 3 default, cuDNN's form) computes "
@@ -372,8 +372,8 @@ class GRUCell(RNNCell):
                  + ("bias (2, 3*units), row 0 input bias, row 1 recurrent bias "
                     "($b_z = b^{(x)}_z + b^{(h)}_z$, same for $b_r$)." if self.reset_after
                     else "bias (3*units,)."),
-                 "Gate activation: sigmoid in Keras 3; Keras 1/2 defaulted to hard_sigmoid "
-                 "(0.2x + 0.5: pass recurrent_activation='hard_sigmoid_keras2' for that curve)."]
+                 "Gate activation: sigmoid from Keras 2.3.0 on; Keras 1 and 2.0-2.2 defaulted to "
+                 "hard_sigmoid (0.2x + 0.5: pass recurrent_activation='hard_sigmoid_keras2' for that curve)."]
         if self.dropout or self.recurrent_dropout:
             notes.append("Dropout masks are drawn once per sequence and reused at every step; "
                          "with recurrent_dropout > 0 each gate has its own mask (Keras' implementation=1).")
@@ -415,10 +415,11 @@ class GRU(CellRNN):
         h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t
 
     ``reset_after=True`` is the Keras 3 default (and cuDNN's form; ``bias (2, 3*units)``);
-    Keras 1 and 2 defaulted to ``reset_after=False``,
-    :math:`\tilde h_t = \tanh(x_t W_h + b_h + (r_t \odot h_{t-1}) U_h)` with ``bias (3*units,)``,
-    and to ``recurrent_activation="hard_sigmoid"``: pass both to reproduce a Keras 2 model
-    (``"hard_sigmoid_keras2"`` for Keras 2's 0.2x + 0.5 curve).
+    Keras 1 computed, and Keras 2.1.5-2.3 defaulted to, ``reset_after=False``,
+    :math:`\tilde h_t = \tanh(x_t W_h + b_h + (r_t \odot h_{t-1}) U_h)` with ``bias (3*units,)``;
+    Keras 1 and 2.0-2.2 also defaulted to ``recurrent_activation="hard_sigmoid"`` (sigmoid from
+    2.3.0): pass both to reproduce such a model (``"hard_sigmoid_keras2"`` for Keras 2's
+    0.2x + 0.5 curve).
 
     Args:
         units, activation, recurrent_activation, use_bias, the ``*_initializer``,
