@@ -11,7 +11,7 @@ import pytest
 import edulayers as el
 from edulayers import grading
 from edulayers.layers import Layer
-from edulayers.layers.recurrent import RNNCell
+from test_recurrent_base import MinimalCell
 
 
 class KerasGuideLinear(Layer):
@@ -138,27 +138,12 @@ def test_training_a_call_only_layer_says_what_to_write_and_changes_nothing(rng):
         el.gradcheck(KerasGuideLinear(2), x)
 
 
-class AttributeSimpleCell(RNNCell):
-    """A SimpleRNN cell written with attribute weights, as a student writes one for el.layers.RNN."""
-
-    def __init__(self, units, **kwargs):
-        super().__init__(**kwargs)
-        self.units, self.state_size, self.output_size = units, units, units
+class AttributeSimpleCell(MinimalCell):
+    """The recurrent tests' minimal cell, with its weights kept as attributes, as a student writes it."""
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), "glorot_uniform")
         self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units), "orthogonal")
-
-    def step_forward(self, x_t, states, training=False):
-        h = np.tanh(x_t @ self.kernel + states[0] @ self.recurrent_kernel)
-        return h, [h], (x_t, states[0], h)
-
-    def step_backward(self, dh, dstates, cache):
-        x_t, h_prev, h = cache
-        dz = (dh + dstates[0]) * (1 - h ** 2)
-        self.grads["kernel"] += x_t.T @ dz
-        self.grads["recurrent_kernel"] += h_prev.T @ dz
-        return dz @ self.kernel.T, [dz @ self.recurrent_kernel.T]
 
 
 def test_attribute_weights_of_a_cell_inside_rnn_stay_live_through_a_dtype_change(rng):

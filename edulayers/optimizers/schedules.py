@@ -126,6 +126,27 @@ class LearningRateSchedule:
     __hash__ = object.__hash__
 
 
+# ExponentialDecay and InverseTimeDecay take the same arguments and measure progress alike, t / T
+# (floored with staircase); only the function of that progress differs.
+def _init_rate_decay(schedule, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+    owner = type(schedule).__name__
+    schedule.initial_learning_rate = _real(owner, "initial_learning_rate", initial_learning_rate)
+    schedule.decay_steps = _steps(owner, "decay_steps", decay_steps)
+    schedule.decay_rate = _real(owner, "decay_rate", decay_rate)
+    schedule.staircase = _flag(owner, "staircase", staircase)
+    schedule.name = _name(owner, name)
+
+
+def _rate_decay_progress(schedule, step):
+    p = _as_step(type(schedule).__name__, step) / float(schedule.decay_steps)
+    return np.floor(p) if schedule.staircase else p
+
+
+def _rate_decay_config(schedule) -> dict:
+    return {"initial_learning_rate": schedule.initial_learning_rate, "decay_steps": schedule.decay_steps,
+            "decay_rate": schedule.decay_rate, "staircase": schedule.staircase, "name": schedule.name}
+
+
 class ExponentialDecay(LearningRateSchedule):
     r"""Multiply the rate by ``decay_rate`` every ``decay_steps`` steps, smoothly or in stairs.
 
@@ -144,22 +165,14 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        owner = "ExponentialDecay"
-        self.initial_learning_rate = _real(owner, "initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _steps(owner, "decay_steps", decay_steps)
-        self.decay_rate = _real(owner, "decay_rate", decay_rate)
-        self.staircase = _flag(owner, "staircase", staircase)
-        self.name = _name(owner, name)
+        _init_rate_decay(self, initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _as_step("ExponentialDecay", step) / float(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
+        p = _rate_decay_progress(self, step)
         return _result(float(self.initial_learning_rate) * np.power(float(self.decay_rate), p))
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return _rate_decay_config(self)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -275,22 +288,14 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        owner = "InverseTimeDecay"
-        self.initial_learning_rate = _real(owner, "initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _steps(owner, "decay_steps", decay_steps)
-        self.decay_rate = _real(owner, "decay_rate", decay_rate)
-        self.staircase = _flag(owner, "staircase", staircase)
-        self.name = _name(owner, name)
+        _init_rate_decay(self, initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _as_step("InverseTimeDecay", step) / float(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
+        p = _rate_decay_progress(self, step)
         return _result(float(self.initial_learning_rate) / (1.0 + float(self.decay_rate) * p))
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return _rate_decay_config(self)
 
 
 def _cosine(fraction, alpha):
