@@ -57,7 +57,8 @@ def run(out=None) -> None:
     print(f"\nA batch of {x.shape[0]} samples goes {x.shape} -> {y.shape}.", file=out)
 
     _section(out, "2. Is backward right? el.gradcheck (central differences, float64)")
-    print(">>> print(el.gradcheck(model, x))", file=out)
+    print(">>> x = np.random.default_rng(0).standard_normal((4, 16)).astype(el.floatx())  # a batch of 4\n"
+          ">>> print(el.gradcheck(model, x))", file=out)
     print(el.gradcheck(model, x), file=out)
 
     _section(out, "3. The fast path and the readable reference path agree")
@@ -85,10 +86,15 @@ def run(out=None) -> None:
         print("  jupyter lab notebooks/        (needs: pip install -e '.[notebooks]')", file=out)
     else:
         print("The notebooks are in notebooks/ of the source repository.", file=out)
-    print("The book (the notebooks as web pages, offline):\n"
-          "  jupyter-book build --warningiserror --keep-going book/   (needs '.[book]')\n"
-          "Write your own layer: book/custom_layers.md (subclass el.layers.Layer, check it with "
-          "el.gradcheck).", file=out)
+    if (REPO / "book" / "_toc.yml").is_file():
+        print("The book (the notebooks as web pages, offline):\n"
+              "  jupyter-book build --warningiserror --keep-going book/   (needs '.[book]')\n"
+              "Write your own layer: book/custom_layers.md (subclass el.layers.Layer, check it with "
+              "el.gradcheck).", file=out)
+    else:                        # installed without the source tree (pip install edulayers)
+        print("The book (the notebooks as web pages) and the guide to writing your own layer are in "
+              "the source repository, book/; here: help(el.layers.Layer), and check a layer of "
+              "your own with el.gradcheck.", file=out)
 
 
 def main(argv=None) -> int:

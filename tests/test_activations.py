@@ -455,3 +455,24 @@ def test_explorer_rebuilds_sliders():
     dropdown.value = "softmax"
     assert panel.current_params() == {}
     plt.close("all")
+
+
+def test_explorer_single_point_range_says_so_without_a_warning(capsys):
+    """Both x-range handles on one point: a sentence, no matplotlib warning and no empty plot."""
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("matplotlib")
+    import warnings
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    panel = el.widgets.activation_explorer("leaky_relu")
+    x_range = [w for w in panel.children if getattr(w, "description", "") == "x range"][0]
+    figures_before = len(plt.get_fignums())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x_range.value = (1.0, 1.0)
+    assert "single point 1" in capsys.readouterr().out
+    assert len(plt.get_fignums()) == figures_before
+    assert repr(panel).startswith("[activation explorer: interactive controls")
+    assert x_range.style.description_width == "initial"
+    plt.close("all")

@@ -32,6 +32,20 @@ def _require(*modules, feature):
     return found[0] if len(found) == 1 else tuple(found)
 
 
+def explorer_panel(W, children, what: str):
+    """An ``ipywidgets.VBox`` of ``children`` whose plain-text form is a sentence, not a widget dump.
+
+    A notebook opened before it runs (or a page without a kernel) shows an output's text form;
+    for a VBox that is ``VBox(children=(Dropdown(...``. This panel says what it is instead.
+    """
+    class ExplorerPanel(W.VBox):
+        def __repr__(self):
+            return (f"[{what}: interactive controls, live when this notebook runs in Jupyter "
+                    "(run the cell); the static figure above shows its starting view]")
+
+    return ExplorerPanel(children)
+
+
 def __getattr__(name):
     # imported on first use, so that ``import edulayers`` never needs ipywidgets
     if name in ("activation_explorer", "plot_activation", "plot_activations"):

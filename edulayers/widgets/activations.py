@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations as _activations
-from . import _require
+from . import _require, explorer_panel
 
 __all__ = ["curve", "plot_activation", "plot_activations", "activation_explorer", "canonical_names"]
 
@@ -144,14 +144,17 @@ def activation_explorer(name="leaky_relu", xlim=(-5.0, 5.0)):
     """
     W, plt = _require("ipywidgets", "matplotlib.pyplot", feature="activation_explorer")
 
+    # labels as wide as their text and sliders wide enough for their readouts ("negative_slope")
+    style, wide = {"description_width": "initial"}, W.Layout(width="480px")
     dropdown = W.Dropdown(options=canonical_names(), value=_activations.get(name).name,
-                          description="activation")
+                          description="activation", style=style)
     x_range = W.FloatRangeSlider(value=tuple(xlim), min=-10.0, max=10.0, step=0.5,
-                                 description="x range", continuous_update=False)
+                                 description="x range", continuous_update=False, style=style,
+                                 layout=wide)
     show_derivative = W.Checkbox(value=True, description="show f'(x)")
     param_box = W.VBox()
     out = W.Output()
-    panel = W.VBox([dropdown, param_box, x_range, show_derivative, out])
+    panel = explorer_panel(W, [dropdown, param_box, x_range, show_derivative, out], "activation explorer")
     panel.controls = {}
 
     def current_params():
@@ -168,6 +171,10 @@ def activation_explorer(name="leaky_relu", xlim=(-5.0, 5.0)):
     def redraw(*_):
         with out:
             out.clear_output(wait=True)
+            low, high = x_range.value
+            if high - low <= 0:                  # both handles on one point: nothing to plot
+                print(f"The x range is the single point {low:g}: drag the handles apart.")
+                return
             fig, ax = plt.subplots(figsize=(6, 4))
             plot_activation(dropdown.value, ax=ax, xlim=x_range.value,
                             derivative=show_derivative.value, **current_params())
@@ -183,7 +190,7 @@ def activation_explorer(name="leaky_relu", xlim=(-5.0, 5.0)):
             elif value is None:                          # optional cap (relu's max_value)
                 lo, hi, step = _slider_range(act.name, param, 6.0)
                 widget = W.FloatSlider(value=6.0, min=lo, max=hi, step=step, description=param,
-                                       continuous_update=False)
+                                       continuous_update=False, style=style, layout=wide)
                 toggle = W.Checkbox(value=False, description=f"use {param}")
                 panel.controls[f"{param}:on"] = toggle
                 toggle.observe(redraw, names="value")
@@ -191,7 +198,8 @@ def activation_explorer(name="leaky_relu", xlim=(-5.0, 5.0)):
             else:
                 lo, hi, step = _slider_range(act.name, param, float(value))
                 widget = W.FloatSlider(value=float(value), min=lo, max=hi, step=step,
-                                       description=param, continuous_update=False)
+                                       description=param, continuous_update=False, style=style,
+                                       layout=wide)
             panel.controls[param] = widget
             widget.observe(redraw, names="value")
             rows.append(widget)

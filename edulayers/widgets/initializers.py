@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from .. import initializers as inits
-from . import _require
+from . import _require, explorer_panel
 
 __all__ = ["plot_initializer", "plot_initializers", "initializer_explorer",
            "plot_activation_histograms", "activation_statistics", "theoretical_density"]
@@ -261,7 +261,7 @@ def initializer_explorer(shape=(256, 256), seed=0):
                                             "distribution": distribution, "seed": seed_box})
     controls = widgets.HBox([widgets.VBox([preset, fan_in, fan_out, seed_box]),
                              widgets.VBox([scale, mode, distribution])])
-    return widgets.VBox([controls, out])
+    return explorer_panel(widgets, [controls, out], "initializer explorer")
 
 
 def activation_statistics(initializer, activation, layers=5, units=100, samples=1000, seed=0):
