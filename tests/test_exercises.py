@@ -1,6 +1,6 @@
 """el.exercises: every check a notebook names exists, every exercise has one, and the checks judge.
 
-* each bold exercise ``**NN.k**`` of a notebook has a check ``"NN.k"`` in edulayers/exercises/nbNN.py,
+* each bold exercise ``**NN.k**`` of a notebook has a check ``"NN.k"`` in its notebook's module of el.exercises,
   and every ``el.exercises.check("NN.k", ...)`` a notebook names is defined;
 * every exercise with an ``expected`` answer accepts it and refuses a wrong one with its hint;
 * the kinds of answer (numbers with shapes, whole numbers, choices, sets, shapes with None,
