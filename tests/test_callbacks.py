@@ -166,3 +166,37 @@ def test_terminate_on_nan_stops_at_the_first_bad_batch(data):
 def test_lambda_callback_refuses_unknown_hooks():
     with pytest.raises(TypeError, match="unknown hook 'on_epoch_finish'"):
         cb.LambdaCallback(on_epoch_finish=print)
+
+
+def test_keras2_batch_hook_names_are_called_by_fit_as_keras3_does(data):
+    """Keras 3's on_train_batch_* call on_batch_*, so a Keras 2 style override runs; keras.src's
+    Callback is compared where Keras is installed."""
+    x, y = data
+
+    class Keras2Style(cb.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def on_batch_begin(self, batch, logs=None):
+            self.seen.append(f"begin {batch}")
+
+        def on_batch_end(self, batch, logs=None):
+            self.seen.append(f"end {batch} {logs['loss']:.6f}")
+
+    keras2, recorder = Keras2Style(), Recorder()
+    history = small_model().fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False,
+                                callbacks=[keras2, recorder])
+    assert [s.split()[0] for s in keras2.seen] == ["begin", "end"] * 4
+    assert keras2.seen[1::2][-1].startswith("end 3 ")
+    assert len([c for c in recorder.calls if c.startswith("batch_end")]) == 4  # new name: no double call
+    assert np.isfinite(history.history["loss"][0])
+    keras = pytest.importorskip("keras")
+    calls = []
+
+    class KerasSide(keras.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            calls.append(batch)
+
+    KerasSide().on_train_batch_end(5, {"loss": 1.0})
+    assert calls == [5]                     # the same delegation in Keras 3
