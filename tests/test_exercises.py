@@ -4,7 +4,10 @@
   and every ``el.exercises.check("NN.k", ...)`` a notebook names is defined;
 * every exercise with an ``expected`` answer accepts it and refuses a wrong one with its hint;
 * the kinds of answer (numbers with shapes, whole numbers, choices, sets, shapes with None,
-  functions) are judged as the package's docstring says, and a wrong answer never raises.
+  functions) are judged as the package's docstring says, and a wrong answer never raises;
+* every worked answer is folded where it is read: an HTML ``<details>`` block, which JupyterLab
+  and the book both show closed under its "Worked answer" summary (a MyST directive would show
+  raw and open in JupyterLab, which renders no MyST).
 """
 import json
 import re
@@ -34,6 +37,27 @@ def test_every_exercise_of_a_notebook_has_a_check(path):
     known = set(exercises.exercise_numbers())
     assert numbers <= known, f"{path.name}: exercises without a check: {sorted(numbers - known)}"
     assert set(exercises.exercise_numbers(path.stem[:2])) == numbers
+
+
+WORKED_ANSWER = re.compile(r'<details class="worked-answer">\n<summary>Worked answer</summary>\n\n'
+                           r'(?P<body>.+)\n\n</details>', re.S)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_worked_answers_are_folded_in_jupyterlab_and_the_book(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    answers = [s for s in sources if "Worked answer" in s]
+    assert answers, f"{path.name} has no worked answers"
+    for source in sources:
+        assert "{admonition}" not in source and "{dropdown}" not in source, \
+            f"{path.name}: a MyST directive shows raw and unfolded in JupyterLab: {source[:80]!r}"
+    for source in answers:
+        match = WORKED_ANSWER.fullmatch(source)
+        # The blank lines around the body end the HTML block, so both renderers parse the body as
+        # Markdown (math, code); a cell holds the answer alone, so nothing else is hidden with it.
+        assert match, f"{path.name}: a worked answer that is not one <details> block: {source[:120]!r}"
+        assert "<details" not in match["body"] and "</details>" not in match["body"]
 
 
 def _wrong(expected):
