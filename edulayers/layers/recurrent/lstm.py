@@ -183,25 +183,29 @@ class LSTMCell(RNNCell):
         steps, batch, _ = x_steps.shape
         u = self.units
         half = np.where(np.arange(4 * u) // u == 2, 1.0, 0.5).astype(x_steps.dtype)      # a
+        offset = 1 - half
         # The trick: the input projection of all steps in one product, and one tanh per step.
         gates = masked_matmul(x_steps, self.input_masks, self.kernel * half)   # Z'_x, then the gates
         if self.use_bias:
             gates += self.bias * half
         recurrent = self.recurrent_kernel * half
+        # Every array the loop writes exists before it: a step is then only NumPy calls with out=,
+        # and what backward needs (gates, states, tanh(c_t)) is already in place when it ends.
         h_in = np.empty((steps + 1, batch, u), dtype=gates.dtype)   # the states entering each step
         c_in = np.empty_like(h_in)
         h_in[0], c_in[0] = states
         tanh_c = np.empty((steps, batch, u), dtype=gates.dtype)
+        i_c_tilde = np.empty((batch, u), dtype=gates.dtype)        # scratch for i * c~
         outputs = h_in[1:] if keep is None else np.empty_like(tanh_c)
         for t in range(steps):
             g = gates[t]
             g += h_in[t] @ recurrent
             np.tanh(g, out=g)
             g *= half
-            g += 1 - half
+            g += offset
             i, f, c_tilde, o = g[:, :u], g[:, u:2 * u], g[:, 2 * u:3 * u], g[:, 3 * u:]
             np.multiply(f, c_in[t], out=c_in[t + 1])
-            c_in[t + 1] += i * c_tilde
+            c_in[t + 1] += np.multiply(i, c_tilde, out=i_c_tilde)
             np.tanh(c_in[t + 1], out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=h_in[t + 1])
             if keep is not None:
@@ -226,22 +230,29 @@ class LSTMCell(RNNCell):
         x_steps, gates, h_in, c_in, tanh_c, keep = cache
         steps, batch, u = tanh_c.shape
         i, f, c_tilde, o = (gates[..., k * u:(k + 1) * u] for k in range(4))
-        from_h = o * (1 - tanh_c ** 2)
-        factors = np.empty((steps, batch, 4, u), dtype=gates.dtype)
-        factors[:, :, 0] = c_tilde * i * (1 - i)
-        factors[:, :, 1] = c_in[:-1] * f * (1 - f)
-        factors[:, :, 2] = i * (1 - c_tilde ** 2)
-        factors[:, :, 3] = tanh_c * o * (1 - o)
+        from_h = np.square(tanh_c)
+        np.subtract(1, from_h, out=from_h)
+        from_h *= o
+        # The four slopes in one pass over all steps: sigma' = s (1 - s) on the gates i, f, o and
+        # tanh' = (1 - c~)(1 + c~) on c~ are both (1 - g)(g + b), with b = 0 and 1.
+        b = np.where(np.arange(4 * u) // u == 2, 1, 0).astype(gates.dtype)
+        factors = np.subtract(1, gates).reshape(steps, batch, 4, u)
+        factors *= (gates + b).reshape(steps, batch, 4, u)
+        factors[:, :, 0] *= c_tilde
+        factors[:, :, 1] *= c_in[:-1]
+        factors[:, :, 2] *= i
+        factors[:, :, 3] *= tanh_c
         delta = np.empty_like(factors)
         recurrent_t = np.ascontiguousarray(self.recurrent_kernel.T)
         (dh_state, dc_state), d_prev_out = dstates, np.zeros_like(dstates[0])
         for t in reversed(range(steps)):
-            dh = douts[t] + d_prev_out
+            dh = douts[t]
             if keep is not None:
-                dh, (dh_state, dc_state), d_prev_out, around = mask_backward(keep[t], dh,
-                                                                             [dh_state, dc_state])
+                dh, (dh_state, dc_state), d_prev_out, around = mask_backward(
+                    keep[t], dh + d_prev_out, [dh_state, dc_state])
             dh = dh + dh_state
-            dc = dc_state + dh * from_h[t]
+            dc = dh * from_h[t]
+            dc += dc_state
             np.multiply(factors[t, :, :3], dc[:, None, :], out=delta[t, :, :3])
             np.multiply(factors[t, :, 3], dh, out=delta[t, :, 3])
             dc_state = dc * f[t]
@@ -251,8 +262,8 @@ class LSTMCell(RNNCell):
         delta = delta.reshape(steps, batch, 4 * u)
         dx, dkernel = masked_matmul_backward(x_steps, self.input_masks, self.kernel, delta)
         self.grads["kernel"] += dkernel
-        self.grads["recurrent_kernel"] += masked_matmul_backward(h_in[:-1], None, self.recurrent_kernel,
-                                                                 delta)[1]
+        # only the weight gradient: the gradient into each h_(t-1) was the loop's
+        self.grads["recurrent_kernel"] += h_in[:-1].reshape(-1, u).T @ delta.reshape(-1, 4 * u)
         if self.use_bias:
             self.grads["bias"] += delta.reshape(-1, 4 * u).sum(axis=0)
         return dx, [dh_state, dc_state]
