@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,8 +52,13 @@ class Training:
     alone, or ``[loss, *metrics]``, or a dict with ``return_dict=True``.
     """
 
+    _heads = None          # one _Head per output once compiled for a model with a list of outputs
+    _loss_weight = 1.0     # loss_weights of a model with one output
+    _multi_output = False  # a Model built with a list of outputs returns a list from forward
+
     # ---------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None,
+                loss_weights=None):
         """Choose the optimizer (name or object), the loss and the metrics, as Keras' ``compile``.
 
         ``loss`` is a name (``"mse"``), a ``Loss`` object, one of ``el.losses``' functions
@@ -64,16 +70,43 @@ class Training:
         ``metrics`` ignore the sample weights, ``weighted_metrics`` use them (as Keras 3, whose
         logs name a weighted metric that repeats an unweighted one ``weighted_<name>``).
 
+        **A model with several outputs** (``el.Model(inp, [a, b])``), as Keras 3; its outputs are
+        named by the layers that compute them (``model.output_names``):
+
+        * ``loss``: one loss for every output, a list with one per output, or a dict
+          ``{output name: loss}`` naming every output; ``None`` in a list or dict leaves that
+          output untrained. The loss is :math:`\\sum_k w_k L_k` (plus the penalties), each
+          output's gradient scaled by its :math:`w_k`;
+        * ``loss_weights``: the :math:`w_k` (1 by default), a list with one per output or a dict
+          naming every output (a number, a one-item list or dict for a single output). Give it by
+          name: the third argument is ``metrics``, as ``compile(optimizer, loss, metrics)`` has
+          always been here (Keras 3 puts ``loss_weights`` third);
+        * ``metrics`` / ``weighted_metrics``: a list with one entry per output (a metric, a list of
+          them, or ``None``), or a dict ``{output name: metric or list}`` for some outputs; a flat
+          list of another length is refused, as Keras 3 refuses it;
+        * the logs hold ``loss``, ``<output>_loss`` for each output with a loss (when more than
+          one has), and ``<output>_<metric>`` (``out_a_mae``, ``out_b_weighted_mae``).
+
         Everything is resolved before anything is kept: a refused ``compile`` leaves the model's
         previous optimizer (with its slots), loss and metrics as they were.
         """
         if loss is None:
             raise ValueError(f"{self._label}.compile needs a loss, e.g. loss='mse'")
+        owner = f"{self._label}.compile"
+        names = self.output_names
+        if self._multi_output:
+            optimizer = _resolve(owner, "optimizer", optimizers_mod.get, optimizer)
+            heads = _compile_heads(owner, names, loss, loss_weights, metrics, weighted_metrics)
+            self.optimizer, self._heads = optimizer, heads
+            self.loss = [head.loss for head in heads]
+            self.compiled_metrics = [m for head in heads for m in head.metrics]
+            self.compiled_weighted_metrics = [m for head in heads for m in head.weighted_metrics]
+            return
         for argument, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             if value is not None and not isinstance(value, (list, tuple)):
                 raise ValueError(f"{self._label}.compile: {argument} must be a list, e.g. "
                                  f"{argument}=['accuracy'], got {value!r}")
-        owner = f"{self._label}.compile"
+        loss_weight = _single_loss_weight(owner, names, loss_weights)
         optimizer = _resolve(owner, "optimizer", optimizers_mod.get, optimizer)
         loss = _resolve(owner, "loss", losses_mod.to_loss, loss)
         compiled_metrics = [_resolve(owner, "metrics", lambda m: metrics_mod.get(m, loss), m)
@@ -82,17 +115,38 @@ class Training:
                     for m in (weighted_metrics or [])]
         taken = {name for name, _ in compiled_metrics}
         weighted = [(f"weighted_{name}" if name in taken else name, fn) for name, fn in weighted]
-        self.optimizer, self.loss = optimizer, loss
+        self.optimizer, self.loss, self._heads = optimizer, loss, None
+        self._loss_weight = loss_weight
         self.compiled_metrics, self.compiled_weighted_metrics = compiled_metrics, weighted
+
+    @property
+    def output_names(self) -> list:
+        """The names of the model's outputs, as Keras 3: the names of the layers computing them
+        (the keys of ``compile``'s and ``fit``'s dicts, the prefixes of the per-output logs)."""
+        outputs = getattr(self, "outputs", None)
+        if outputs is not None:
+            return [t.node.name for t in outputs]
+        return [self.layers[-1].name] if self.layers else []
+
+    def _multi(self) -> bool:
+        """Compiled for several outputs (``compile`` chose per-output losses)?"""
+        return self._heads is not None
 
     def _require_compiled(self, what, train=False):
         if getattr(self, "loss", None) is None or not hasattr(self, "optimizer"):
             raise ValueError(f"{self._label} must be compiled before {what}(): call "
                              "compile(optimizer, loss, metrics) first (it has no loss and no optimizer yet)")
-        if train and not self.loss.has_gradient:
-            reason = (self.loss.missing_gradient() if hasattr(self.loss, "missing_gradient") else
-                      f"the loss {self.loss!r} has no per_sample_gradient")
-            raise ValueError(f"{self._label}.{what} needs the gradient of the loss: {reason}")
+        if self._multi() and len(self._heads) != len(self.output_names):
+            raise ValueError(f"{self._label} was compiled for {len(self._heads)} outputs but has "
+                             f"{len(self.output_names)}: compile it again")
+        heads = self._heads if self._multi() else [_Head("", self.loss, 1.0, [], [])]
+        for head in heads:
+            loss = head.loss
+            if train and loss is not None and not loss.has_gradient:
+                reason = (loss.missing_gradient() if hasattr(loss, "missing_gradient") else
+                          f"the loss {loss!r} has no per_sample_gradient")
+                where = f" (output {head.name!r})" if head.name else ""
+                raise ValueError(f"{self._label}.{what} needs the gradient of the loss{where}: {reason}")
 
     # ---------------------------------------------------------------- one step of training
     def train_step(self, x, y, sample_weight=None) -> dict:
@@ -103,19 +157,68 @@ class Training:
 
     def _train_batch(self, x, y, sample_weight=None) -> "_Means":
         """The training step, one line per step of the module's docstring; the batch's sums."""
+        if self._multi():
+            return self._train_batch_multi(x, y, sample_weight)
         y_pred = self.forward(x, training=True)                                  # 1. forward
         loss, dy = self.loss.value_and_gradient(y, y_pred, sample_weight)        # 2. the loss once,
+        if self._loss_weight != 1.0:                                             #    (loss_weights)
+            loss, dy = self._loss_weight * loss, self._loss_weight * dy
         sums = self._batch_sums(loss, y, y_pred, sample_weight)                  #    the metrics
+        self._step(dy)                                                           # 3.-6.
+        return sums
+
+    def _train_batch_multi(self, x, ys, sample_weights) -> "_Means":
+        """The training step of a model with several outputs: each output's loss and gradient
+        :math:`w_k \\, \\partial L_k / \\partial \\hat y_k` (zeros for an output without a loss),
+        one backward from all of them."""
+        y_preds = self.forward(x, training=True)                                 # 1. forward
+        losses, dys = [], []
+        for head, y, y_pred, sw in zip(self._heads, ys, y_preds, _per_output(sample_weights, ys)):
+            if head.loss is None:                                                # 2. each loss once
+                losses.append(None)
+                dys.append(np.zeros_like(y_pred))
+                continue
+            loss, dy = head.loss.value_and_gradient(y, y_pred, sw)
+            losses.append(loss)
+            dys.append(head.weight * dy if head.weight != 1.0 else dy)
+        sums = self._multi_sums(losses, ys, y_preds, sample_weights)
+        self._step(dys)                                                          # 3.-6.
+        return sums
+
+    def _step(self, dy) -> None:
+        """Steps 3 to 6 of the module's docstring, from the gradient(s) of the loss."""
         self.backward(dy, activity_penalties=True)                               # 3. layer.grads
         penalties = self.penalty_gradients()                                     # 4. dOmega/dw
         weights, grads = self._update_gradients(penalties)                       # 5. the update
         self.optimizer.apply(weights, grads)
         self._apply_constraints(weights)                                         # 6. constraints
-        return sums
 
     def _test_batch(self, x, y, sample_weight=None) -> "_Means":
         y_pred = self.forward(x)
-        return self._batch_sums(self.loss(y, y_pred, sample_weight), y, y_pred, sample_weight)
+        if self._multi():
+            losses = [None if head.loss is None else head.loss(t, p, sw) for head, t, p, sw
+                      in zip(self._heads, y, y_pred, _per_output(sample_weight, y))]
+            return self._multi_sums(losses, y, y_pred, sample_weight)
+        loss = self.loss(y, y_pred, sample_weight) * self._loss_weight
+        return self._batch_sums(loss, y, y_pred, sample_weight)
+
+    def _multi_sums(self, losses, ys, y_preds, sample_weights) -> "_Means":
+        """``_batch_sums`` for several outputs, in Keras 3's order: ``loss``, each output's
+        (unweighted) loss, then each output's metrics and weighted metrics."""
+        n = len(ys[0])
+        sums = _Means()
+        total = sum(head.weight * loss for head, loss in zip(self._heads, losses) if loss is not None)
+        sums.add("loss", (total + sum(self.losses)) * n, n)
+        if sum(loss is not None for loss in losses) > 1:
+            for head, loss in zip(self._heads, losses):
+                if loss is not None:
+                    sums.add(f"{head.name}_loss", loss * n, n)
+        for head, y, y_pred, sw in zip(self._heads, ys, y_preds, _per_output(sample_weights, ys)):
+            for name, fn in head.metrics:
+                sums.add(name, *_metric_sums(fn(y, y_pred), None))
+            for name, fn in head.weighted_metrics:
+                sums.add(name, *_metric_sums(fn(y, y_pred), sw))
+        return sums
 
     def _batch_sums(self, loss, y, y_pred, sample_weight) -> "_Means":
         """The batch's loss (with the penalties) and metrics as totals and counts, Keras' ``Mean``:
@@ -132,7 +235,11 @@ class Training:
 
     def _batch_logs(self, y, y_pred) -> dict:
         """The loss and metrics of one batch (unweighted), as ``test_on_batch`` gives them."""
-        return self._batch_sums(self.loss(y, y_pred), y, y_pred, None).result()
+        if self._multi():
+            losses = [None if h.loss is None else h.loss(t, p) for h, t, p in zip(self._heads, y, y_pred)]
+            return self._multi_sums(losses, y, y_pred, None).result()
+        loss = self.loss(y, y_pred) * self._loss_weight
+        return self._batch_sums(loss, y, y_pred, None).result()
 
     def penalty_gradients(self) -> dict:
         """d(weight penalties)/d(weight) for each regularized trainable weight, by the names of
@@ -258,10 +365,9 @@ class Training:
             if cut == 0:
                 raise ValueError(f"{self._label}.fit: validation_split={validation_split} leaves no "
                                  f"training samples out of {n}")
-            validation_data = (_take(x, slice(cut, None)), y[cut:],
-                               None if sample_weight is None else sample_weight[cut:])
-            x, y, n = _take(x, slice(0, cut)), y[:cut], cut
-            sample_weight = None if sample_weight is None else sample_weight[:cut]
+            validation_data = tuple(_take(v, slice(cut, None)) for v in (x, y, sample_weight))
+            x, y, sample_weight = (_take(v, slice(0, cut)) for v in (x, y, sample_weight))
+            n = cut
         if class_weight is not None:                 # the training samples only, as Keras
             sample_weight = _class_weights(self._label, "fit", y, class_weight)
         rng = backend.rng_for(seed)
@@ -279,8 +385,7 @@ class Training:
             for batch, start in enumerate(range(0, n, batch_size)):
                 idx = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
                 hooks.call("on_train_batch_begin", batch, {})
-                means.add(self._train_batch(_take(x, idx), y[idx],
-                                            None if sample_weight is None else sample_weight[idx]))
+                means.add(self._train_batch(_take(x, idx), _take(y, idx), _take(sample_weight, idx)))
                 running = means.result()
                 progress.update(batch + 1, running)
                 hooks.call("on_train_batch_end", batch, running)
@@ -321,8 +426,7 @@ class Training:
         for batch, start in enumerate(range(0, n, batch_size)):
             idx = slice(start, start + batch_size)
             hooks.call("on_test_batch_begin", batch, {})
-            means.add(self._test_batch(_take(x, idx), y[idx],
-                                       None if sample_weight is None else sample_weight[idx]))
+            means.add(self._test_batch(_take(x, idx), _take(y, idx), _take(sample_weight, idx)))
             running = means.result()
             progress.update(batch + 1, running)
             hooks.call("on_test_batch_end", batch, running)
@@ -363,20 +467,53 @@ class Training:
         x = self._inputs(what, x)
         if y is None:
             raise ValueError(f"{self._label}.{what} needs targets y (one per sample of x), got None")
-        y = _array(self._label, what, "y", y)
         n = _n_samples(x)
-        if len(y) != n:
-            raise ValueError(f"{self._label}.{what}: x has {n} samples, y has {len(y)}; "
-                             "x and y must have the same number of samples")
         if sample_weight is not None and class_weight is not None:
             raise ValueError(f"{self._label}.{what}: sample_weight and class_weight cannot be given "
                              "at the same time (as Keras); fold the class weights into sample_weight")
+        if self._multi_output:
+            return x, *self._per_output_samples(what, n, y, sample_weight, class_weight)
+        y = _array(self._label, what, "y", y)
+        _same_count(self._label, what, n, "y", y)
         if sample_weight is not None:
             sample_weight = _array(self._label, what, "sample_weight", sample_weight)
-            if len(sample_weight) != n:
-                raise ValueError(f"{self._label}.{what}: x has {n} samples, sample_weight has "
-                                 f"{len(sample_weight)}; give one weight per sample")
+            _same_count(self._label, what, n, "sample_weight", sample_weight)
         return x, y, sample_weight
+
+    def _per_output_samples(self, what: str, n: int, y, sample_weight, class_weight):
+        """``(y, sample_weight)`` of a model with a list of outputs, as Keras 3 takes them: ``y``
+        a list with one array per output or a dict naming every output (a single array for a
+        model whose list holds one output); ``sample_weight`` one array for all outputs, or a
+        list or dict like ``y`` (``None`` for an output without weights)."""
+        names = self.output_names
+        if class_weight is not None:
+            raise ValueError(f"{self._label}.{what}: class_weight is only supported for a model with "
+                             f"one output (as Keras), this one has {len(names)} {names}; give each "
+                             "output's weights as sample_weight=[...] instead")
+        if len(names) == 1 and not isinstance(y, (list, tuple, Mapping)):
+            y = [y]
+        if not isinstance(y, (list, tuple, Mapping)):
+            raise ValueError(f"{self._label}.{what}: the model has {len(names)} outputs {names}, so y "
+                             f"must be a list of {len(names)} arrays or a dict {{output name: array}}, "
+                             f"got a single {type(y).__name__}")
+        ys = _per_output_argument(f"{self._label}.{what}", "y", names, y, partial_dict=False)
+        ys = [_array(self._label, what, f"y for output {name!r}", v) for name, v in zip(names, ys)]
+        for name, v in zip(names, ys):
+            _same_count(self._label, what, n, f"y for output {name!r}", v)
+        if sample_weight is None:
+            return ys, None
+        if isinstance(sample_weight, (list, tuple, Mapping)):
+            weights = _per_output_argument(f"{self._label}.{what}", "sample_weight", names,
+                                           sample_weight, partial_dict=True)
+        else:
+            weights = [sample_weight] * len(names)
+        checked = []
+        for name, w in zip(names, weights):
+            if w is not None:
+                w = _array(self._label, what, f"sample_weight for output {name!r}", w)
+                _same_count(self._label, what, n, f"sample_weight for output {name!r}", w)
+            checked.append(w)
+        return ys, checked
 
     def _validation_data(self, validation_data, x, y):
         """``(x_val, y_val, val_sample_weight)`` checked against the training data: the same shape
@@ -386,12 +523,9 @@ class Training:
                              f"(x_val, y_val, val_sample_weight), got {type(validation_data).__name__}"
                              + (f" of length {len(validation_data)}" if isinstance(validation_data, (list, tuple)) else ""))
         x_val, y_val, w_val = self._samples("fit", *validation_data)
-        pairs = list(zip(x_val, x)) if isinstance(x, list) else [(x_val, x)]
-        pairs.append((y_val, y))
-        for i, (val, train) in enumerate(pairs):
+        for label, val, train in (*_labelled("x_val", x_val, x), *_labelled("y_val", y_val, y)):
             if val.shape[1:] != train.shape[1:]:
-                which = "y_val" if i == len(pairs) - 1 else ("x_val" if len(pairs) == 2 else f"x_val[{i}]")
-                raise ValueError(f"{self._label}.fit: validation_data's {which} must have the training "
+                raise ValueError(f"{self._label}.fit: validation_data's {label} must have the training "
                                  f"data's shape per sample {train.shape[1:]}, got an array of shape {val.shape}")
         return x_val, y_val, w_val
 
@@ -481,6 +615,109 @@ def _resolve(owner: str, argument: str, get, value):
         raise ValueError(f"{owner}: {argument}={value!r} is refused: {err}") from None
 
 
+class _Head(NamedTuple):
+    """What ``compile`` keeps for one output of a model with a list of outputs: its name (the
+    prefix of its logs), its loss (``None``: the output is not trained), its weight :math:`w_k`,
+    and its metrics and weighted metrics as ``(log name, function)``."""
+    name: str
+    loss: object
+    weight: float
+    metrics: list
+    weighted_metrics: list
+
+
+def _compile_heads(owner: str, names: list, loss, loss_weights, metrics, weighted_metrics) -> list:
+    """One ``_Head`` per output from ``compile``'s arguments, as Keras 3 reads them for a model
+    with a list of outputs (each argument's forms are in ``Training.compile``)."""
+    losses = _per_output_argument(owner, "loss", names, loss, partial_dict=False)
+    if isinstance(loss, (list, tuple, Mapping)) and all(v is None for v in losses):
+        raise ValueError(f"{owner}: loss={loss!r} gives no output a loss; name one for at least "
+                         f"one of the outputs {names}")
+    losses = [None if v is None else _resolve(owner, f"loss for output {name!r}", losses_mod.to_loss, v)
+              for name, v in zip(names, losses)]
+    if loss_weights is None:
+        weights = [1.0] * len(names)
+    elif isinstance(loss_weights, (list, tuple, Mapping)):
+        weights = [1.0 if w is None else w for w in
+                   _per_output_argument(owner, "loss_weights", names, loss_weights, partial_dict=False)]
+    else:
+        raise ValueError(f"{owner}: loss_weights must be a list with one number per output or a "
+                         f"dict naming every output {names}, got {loss_weights!r}")
+    for name, w in zip(names, weights):
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, numbers.Real):
+            raise ValueError(f"{owner}: loss_weights for output {name!r} must be a number, got {w!r}")
+    per_output = {}
+    for argument, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+        if value is not None and not isinstance(value, (list, tuple, Mapping)):
+            raise ValueError(f"{owner}: {argument} must be a list with one entry per output or a "
+                             f"dict {{output name: metrics}}, e.g. {argument}={{{names[0]!r}: "
+                             f"['mae']}}, got {value!r}")
+        entries = ([None] * len(names) if value is None else
+                   _per_output_argument(owner, argument, names, value, partial_dict=True))
+        per_output[argument] = [[] if e is None else list(e) if isinstance(e, (list, tuple)) else [e]
+                                for e in entries]
+    heads = []
+    for k, name in enumerate(names):
+        resolved = [_resolve(owner, "metrics", lambda m: metrics_mod.get(m, losses[k]), m)
+                    for m in per_output["metrics"][k]]
+        weighted = [_resolve(owner, "weighted_metrics", lambda m: metrics_mod.get(m, losses[k]), m)
+                    for m in per_output["weighted_metrics"][k]]
+        taken = {metric for metric, _ in resolved}
+        heads.append(_Head(name, losses[k], float(weights[k]),
+                           [(f"{name}_{metric}", fn) for metric, fn in resolved],
+                           [(f"{name}_weighted_{metric}" if metric in taken else f"{name}_{metric}", fn)
+                            for metric, fn in weighted]))
+    return heads
+
+
+def _per_output_argument(owner: str, argument: str, names: list, value, partial_dict: bool) -> list:
+    """``value`` spread over the outputs ``names``: a list or tuple with one entry per output, a
+    dict by output name (naming every output unless ``partial_dict``; the others get ``None``),
+    or anything else for every output alike."""
+    if isinstance(value, Mapping):
+        unknown = [key for key in value if key not in names]
+        missing = [name for name in names if name not in value]
+        if unknown or (missing and not partial_dict):
+            problem = f"names no output {unknown}" if unknown else f"does not name {missing}"
+            raise ValueError(f"{owner}: the {argument} dict {problem}; its keys must be the model's "
+                             f"output names {names}" + ("" if partial_dict else ", every one of them"))
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise ValueError(f"{owner}: {argument} is a list of {len(value)} but the model has "
+                             f"{len(names)} outputs {names}: give one entry per output (None for "
+                             f"none), or a dict {{output name: ...}}")
+        return list(value)
+    return [value] * len(names)
+
+
+def _single_loss_weight(owner: str, names: list, loss_weights) -> float:
+    """``loss_weights`` of a model with one output: a number, or a one-item list or dict."""
+    weight = loss_weights
+    if isinstance(loss_weights, Mapping):
+        if list(loss_weights) != names:
+            raise ValueError(f"{owner}: the loss_weights dict must name the one output {names}, "
+                             f"got the keys {list(loss_weights)}")
+        weight = loss_weights[names[0]]
+    elif isinstance(loss_weights, (list, tuple)):
+        if len(loss_weights) != 1:
+            raise ValueError(f"{owner}: loss_weights is a list of {len(loss_weights)} but the model "
+                             "has one output: give one number")
+        weight = loss_weights[0]
+    if weight is None:
+        return 1.0
+    if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
+        raise ValueError(f"{owner}: loss_weights must be a number, got {loss_weights!r}")
+    return float(weight)
+
+
+def _per_output(sample_weight, ys: list) -> list:
+    """The sample weights of each output: a list as given, one array for every output alike."""
+    if isinstance(sample_weight, list):
+        return sample_weight
+    return [sample_weight] * len(ys)
+
+
 def weight_array(owner: str, name: str, current, new) -> np.ndarray:
     """``new`` as an array that can replace the weight ``current``: same shape, real numbers.
     Strings (even ``'1.0'``), objects and complex numbers are refused."""
@@ -551,9 +788,25 @@ def _array(owner: str, what: str, name: str, value) -> np.ndarray:
     return array
 
 
+def _same_count(owner: str, what: str, n: int, name: str, array) -> None:
+    if len(array) != n:
+        raise ValueError(f"{owner}.{what}: x has {n} samples, {name} has {len(array)}; "
+                         f"give one per sample of x")
+
+
+def _labelled(label: str, val, train) -> list:
+    """``(label, val, train)`` for an array, ``(label[i], val[i], train[i])`` for each of a list."""
+    if isinstance(val, list):
+        return [(f"{label}[{i}]", v, t) for i, (v, t) in enumerate(zip(val, train))]
+    return [(label, val, train)]
+
+
 def _n_samples(x) -> int:
     return len(x[0]) if isinstance(x, list) else len(x)
 
 
 def _take(x, idx):
-    return [v[idx] for v in x] if isinstance(x, list) else x[idx]
+    """Rows ``idx`` of an array, or of each array of a list (``None`` stays ``None``)."""
+    if x is None:
+        return None
+    return [None if v is None else v[idx] for v in x] if isinstance(x, list) else x[idx]

@@ -79,7 +79,7 @@ class Optimizer:
 
     Args:
         learning_rate: :math:`\\eta`, a positive number or a ``LearningRateSchedule`` (Keras 2's
-            ``lr`` is accepted too).
+            ``lr`` is accepted too; its ``decay`` is refused with the schedule that replaces it).
         clipnorm: rescale each gradient whose L2 norm exceeds this.
         clipvalue: clip each gradient entry to ``[-clipvalue, clipvalue]``.
         global_clipnorm: rescale all gradients together when their joint norm exceeds this.
@@ -89,9 +89,17 @@ class Optimizer:
     """
 
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None, lr=None):
+                 name=None, lr=None, decay=None):
         owner = type(self).__name__
-        learning_rate = lr if lr is not None else learning_rate
+        rate = lr if lr is not None else learning_rate
+        if decay is not None:
+            # Keras 3 warns and ignores it; refused here, so a Keras 2 script does not silently
+            # train with a constant rate where it decayed before
+            raise ValueError(f"{owner}: decay={decay!r} is a Keras 2 argument that Keras 3 removed; "
+                             "give the learning rate as a schedule instead, e.g. learning_rate="
+                             f"el.optimizers.schedules.InverseTimeDecay({rate!r}, decay_steps=1, "
+                             f"decay_rate={decay!r}) (Keras 2's lr / (1 + decay * iterations))")
+        learning_rate = rate
         if isinstance(learning_rate, dict):          # a schedule as get_config() writes it
             learning_rate = schedules.deserialize(learning_rate)
         self._learning_rate = (learning_rate if isinstance(learning_rate, LearningRateSchedule)
