@@ -21,7 +21,7 @@ The check: both models start from the same weights (edulayers' initial weights c
 torch; the Dense kernel after Flatten has its rows reordered, NHWC -> NCHW flattening), train
 one epoch, and ``max |ours - torch|`` compares their predicted probabilities on the 1797
 images afterwards (float32 over 57 updates, and Adam's epsilon meets sqrt(v) in a slightly
-different place: small, not zero). Target: edulayers/torch at most 0.8.
+different place: small, not zero). Target: the ratio edulayers / torch at most 0.8.
 
     python benchmarks/bench_fit.py
     python benchmarks/run.py fit --repeats 5
