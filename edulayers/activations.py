@@ -36,6 +36,10 @@ integers become ``el.floatx()``) and is written so that nothing overflows for
 large :math:`|x|` (exp is only ever taken of non-positive numbers), except
 ``exponential``, whose value really is beyond the float range there: it returns
 ``inf`` silently, as Keras does.
+
+This module is longer than most because every Keras 3 activation comes with its derivative (and,
+for the ones that mix entries, its vector-Jacobian product), written beside its formula and its
+overflow-safe form.
 """
 from __future__ import annotations
 

@@ -19,6 +19,11 @@ The callbacks that watch a quantity (EarlyStopping, ReduceLROnPlateau, ModelChec
 one rule, Keras 3's: with ``mode="min"`` (``"auto"`` for a name ending in ``loss``) a value
 ``v`` improves on the best ``b`` when ``v < b - min_delta``; with ``mode="max"`` when
 ``v > b + min_delta``.
+
+This module is longer than most because every callback Keras' tutorials use (History,
+EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler, LambdaCallback,
+CSVLogger, TerminateOnNaN) sits beside the base class and the list that calls them, so the hooks
+and the rule for an improvement are read in one place.
 """
 from __future__ import annotations
 

@@ -40,6 +40,10 @@ Keras versions (``compute_fans`` gives all three rules). Keras 2 called the trun
 ``distribution="normal"`` (still accepted); Keras 1 drew ``glorot_normal`` and ``he_normal``
 from an *untruncated* normal (``distribution="untruncated_normal"`` here), its ``orthogonal``
 had ``scale=1.1`` and its ``identity`` accepted square matrices only.
+
+This module is longer than most because it holds Keras 3's whole initializer catalogue with its
+formulas, the fan computation for the Keras 1, 2 and 3 conventions, and the orthogonal and identity
+constructions, each with the Keras version differences a reader meets in old code.
 """
 from __future__ import annotations
 

@@ -24,6 +24,10 @@ function has no derivative, so ``fit`` needs one given with ``gradient=``; ``eva
 Probabilities are clipped to :math:`[\epsilon, 1 - \epsilon]` with
 :math:`\epsilon = 10^{-7}` as Keras does; where the clip is active the gradient
 is zero, exactly as automatic differentiation of the clipped formula gives.
+
+This module is longer than most because every Keras 3 loss comes with its derivative, its reduction
+and sample weighting, and its lower-case function form, so the gradient that starts backward is
+written beside the formula it differentiates.
 """
 from __future__ import annotations
 

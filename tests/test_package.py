@@ -263,3 +263,22 @@ def test_nothing_cites_a_file_the_repository_does_not_contain():
             if not (ROOT / cited).exists() and not list(ROOT.glob(cited + ".*")):
                 missing.setdefault(cited, []).append(str(path.relative_to(ROOT)))
     assert not missing, f"cited but not in the repository: {missing}"
+
+
+LONG_MODULE_LINES = 400     # "about 400 lines": past it, a module says why it needs the length
+
+
+def test_every_long_module_says_why_it_is_long():
+    """A package module over 400 lines explains its length in its docstring, so a reader knows
+    it is one idea written out in full and not several ideas that belong in separate modules."""
+    import ast
+    unexplained = {}
+    for path in sorted((ROOT / "edulayers").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        n_lines = source.count("\n")
+        if n_lines <= LONG_MODULE_LINES:
+            continue
+        docstring = ast.get_docstring(ast.parse(source)) or ""
+        if "longer than most because" not in " ".join(docstring.split()):
+            unexplained[str(path.relative_to(ROOT))] = n_lines
+    assert not unexplained, f"modules over {LONG_MODULE_LINES} lines that do not say why: {unexplained}"

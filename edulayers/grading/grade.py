@@ -12,6 +12,10 @@
 ``_Outcome`` collects the results over every input and merges them into one ``Check`` per name;
 ``_assign_points`` shares out the points (``DEFAULT_POINTS``). The hints come from
 ``diagnosis``, the report from ``report``.
+
+This module is longer than most because it holds the whole grading of one layer, phase by phase
+(build, forward, output shape, backward, gradient check), with the helpers that copy weights and
+call the student's methods; reports, hints and notebook tooling are modules of their own.
 """
 from __future__ import annotations
 

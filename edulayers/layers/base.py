@@ -32,6 +32,11 @@ layer (and for every student's custom layer):
 Subclasses override ``build``, ``forward``, ``backward`` and optionally
 ``forward_reference``, ``backward_reference``, ``compute_output_shape``,
 ``compute_mask``, ``shape_steps``, ``param_formula`` and ``get_config``.
+
+This module is longer than most because it is the protocol itself: construction arguments, building
+on the first call, the input checks, the per-call record, the weight registry with its regularizers
+and constraints, masks, get_weights / set_weights, configs and explain(), which every layer
+inherits.
 """
 from __future__ import annotations
 

@@ -5,6 +5,10 @@ calls in an order where every input is ready, and backward in reverse, *adding u
 gradients of a tensor used more than once (a branch point in the forward pass is an addition
 in the backward pass). What happens with a compiled model (compile, fit, evaluate, predict) is
 in ``training.py``.
+
+This module is longer than most because Sequential and the functional Model share it: building from
+symbolic calls, the topological order, forward and backward over shared layers with per-call
+records, the weight lists, summary(), explain() and get_config() of a whole graph.
 """
 from __future__ import annotations
 

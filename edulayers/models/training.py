@@ -19,6 +19,10 @@ r"""The training loop of a model: compile, fit, evaluate, predict, and one step 
 Bad arguments are refused before anything changes, with a ``ValueError`` (a ``TypeError`` for
 an argument of the wrong type, as Keras) that names the model, what was expected and what was
 received.
+
+This module is longer than most because it holds the whole training loop: compile with one or
+several outputs, fit with batches, weights, validation and callbacks, evaluate, predict and the
+per-batch methods, and the argument checks that refuse bad input before anything changes.
 """
 from __future__ import annotations
 

@@ -15,6 +15,9 @@ returns a ``float`` for one step, an array for an array.
 ``serialize(schedule)`` gives Keras 3's ``{"module", "class_name", "config", "registered_name"}``
 dict, the form an optimizer's ``get_config()`` stores it in; ``deserialize`` reads it back (a
 Keras 3 schedule's dict too), ``get`` takes a schedule, such a dict or ``None``.
+
+This module is longer than most because the six schedules Keras 3 ships each carry their formula,
+their argument checks and their config, and serialize / deserialize read Keras 3's dicts.
 """
 from __future__ import annotations
 

@@ -24,6 +24,10 @@ reads as ``keras_history = [layer name, node index, tensor index]``; ``input_lay
 
 Checked against Keras 3.15.1 (``keras/src/saving/serialization_lib.py``,
 ``keras/src/models/functional.py``, ``keras/src/models/sequential.py``).
+
+This module is longer than most because it translates every layer's config both ways between
+edulayers and Keras 3 (including nested objects: initializers, regularizers, constraints,
+activations, wrapped layers and cells), and a model's whole graph with its node connections.
 """
 from __future__ import annotations
 

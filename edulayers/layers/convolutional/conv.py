@@ -24,6 +24,10 @@ The fast path writes this as matrix products: ``cols = im2col(x)`` (one row per 
 ``dW = cols^T @ delta`` and ``dx = col2im(delta @ W^T)`` (col2im, the adjoint of im2col, adds
 overlapping windows). Shapes come from ``edulayers.utils.conv_utils``, windows from
 ``edulayers.utils.windows``.
+
+This module is longer than most because Conv1D, Conv2D and Conv3D with their Keras 1 names are one
+class: the argument handling, the grouped im2col fast path, the loop reference path and the
+channels-first handling are written once for the three ranks.
 """
 from __future__ import annotations
 

@@ -22,6 +22,11 @@ The module-level functions are the fast depthwise stage, shared with SeparableCo
 follow it with a 1x1 convolution): :func:`depthwise_grid` and :func:`depthwise_grid_backward`
 for stride 1 (every tap a contiguous block of the flattened padded input, see :func:`flat_grid`),
 :func:`depthwise_taps` and :func:`depthwise_taps_backward` for any stride (strided slices).
+
+This module is longer than most because besides the two layers it holds the fast depthwise stage
+that SeparableConv1D/2D reuse: the stride-1 grid over the flattened padded input and the strided-
+slice version, each with its backward (measured faster than running DepthwiseConv as a grouped
+Conv).
 """
 from __future__ import annotations
 

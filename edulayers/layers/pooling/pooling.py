@@ -40,6 +40,11 @@ each of those is a loop over the :math:`p` offsets of one axis, reducing one str
 whole batch per offset (:math:`p_1 + p_2` slice operations instead of :math:`p_1 p_2`). Reducing
 the innermost axis first keeps the tie rule: the first row holding the maximum, and in it the
 first column. The reference path loops over output positions, as a student would write it.
+
+This module is longer than most because max and average pooling in 1, 2 and 3 dimensions share one
+base class: the window arithmetic, the fast separable-max path with its tie rule, the average's
+count of valid cells under same padding, and the loop reference path are each written once for six
+layers.
 """
 from __future__ import annotations
 

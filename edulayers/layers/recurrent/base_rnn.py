@@ -75,6 +75,10 @@ over unchanged and its output repeats the previous output (zeros before the firs
 Dropout, as Keras: ``dropout`` (on the inputs) and ``recurrent_dropout`` (on :math:`h_{t-1}`) masks
 are drawn **once per call** (per sequence batch) and reused at every timestep, so a unit dropped
 at one step is dropped at all of them (Gal & Ghahramani's variational dropout).
+
+This module is longer than most because the machinery every recurrent layer shares lives here once:
+states and their initial values, masks, go_backwards, return_sequences / return_state, stateful
+layers, dropout masks, and the time loop that runs any cell forward and back.
 """
 from __future__ import annotations
 

@@ -30,6 +30,11 @@ Backward splits the upstream gradient :math:`\delta` of the merged output betwee
 (reversed in time again for the backward layer), runs each layer's backpropagation through time,
 and adds the two input gradients: :math:`\partial L/\partial x = \partial L/\partial x|_{\rightarrow}
 + \partial L/\partial x|_{\leftarrow}`.
+
+This module is longer than most because the wrapper owns two whole recurrent layers: their
+construction from one template (Keras 2 and 3 spellings), the four merge modes with their backward,
+the reversal of sequences and masks, the states split between the two directions, and the weights
+of both in Keras' order.
 """
 from __future__ import annotations
 
