@@ -254,3 +254,21 @@ def test_bad_input():
         fresh = L.Conv2D(4, 3)
         fresh(np.zeros((1, 5, 5, 2)))
         fresh.backward(np.zeros((1, 3, 3, 5)))
+
+
+def test_keras1_positional_kernel_sizes_are_read_in_one_place():
+    """Convolution2D/3D, SeparableConvolution2D and LocallyConnected2D all read Keras 1's
+    ``nb_row, nb_col`` (``kernel_dim1..3``) positional ints through ``keras1_kernel_size``."""
+    from edulayers.layers._legacy import keras1_kernel_size
+    assert keras1_kernel_size((64, 3, 3), 2) == [64, (3, 3)]
+    assert keras1_kernel_size((8, 2, 3, 4, (1, 1, 1)), 3) == [8, (2, 3, 4), (1, 1, 1)]
+    assert keras1_kernel_size((64, (3, 3), (2, 2)), 2) == [64, (3, 3), (2, 2)]   # Keras 2: as given
+    assert keras1_kernel_size((64, 3), 2) == [64, 3]
+    assert keras1_kernel_size((64, 3, 3), 1) == [64, 3, 3]                       # 1-D: one size
+    assert keras1_kernel_size((64, True, 3), 2) == [64, True, 3]                 # not a size
+    assert L.Convolution2D(4, 3, 2).kernel_size == (3, 2)
+    assert L.Convolution3D(2, 2, 3, 2).kernel_size == (2, 3, 2)
+    assert L.SeparableConvolution2D(4, 3, 2).kernel_size == (3, 2)
+    assert L.LocallyConnected2D(4, 3, 2).kernel_size == (3, 2)
+    with pytest.raises(TypeError, match="kernel_size"):     # both spellings: Python refuses
+        L.Convolution2D(4, 3, 3, kernel_size=(2, 2))

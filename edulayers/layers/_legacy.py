@@ -6,6 +6,11 @@ Keras 2's legacy interface converted them; edulayers does the same here, for eve
 """
 from __future__ import annotations
 
+import functools
+import inspect
+
+import numpy as np
+
 #: Keras 1 name -> Keras 2/3 name, shared by every layer that has the Keras 2 argument.
 KERAS1_NAMES = {
     "output_dim": "units",
@@ -54,15 +59,39 @@ def convert_keras1(owner: str, kwargs: dict, names=None) -> dict:
     return kwargs
 
 
+def keras1_kernel_size(args, rank: int) -> list:
+    """Keras 1 gave a kernel's sizes as separate positional ints after the filter count:
+    ``Convolution2D(64, 3, 3)`` (``nb_filter, nb_row, nb_col``), ``Convolution3D(8, 3, 3, 3)``,
+    ``LocallyConnected2D(64, 3, 3)``. Keras 2's legacy interface read them as one
+    ``kernel_size``, and so does this: the positional arguments are returned with those ``rank``
+    ints as one tuple. A Keras 2 call (``Conv2D(64, (3, 3))``, ``Conv2D(64, 3)``) and every 1-D
+    layer (one size is already one argument) pass through unchanged.
+    """
+    args = list(args)
+    sizes = args[1:1 + rank]
+    if rank > 1 and len(sizes) == rank and all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in sizes):
+        return [args[0], tuple(int(a) for a in sizes), *args[1 + rank:]]
+    return args
+
+
+def keras1_positional_kernel(rank: int):
+    """Decorator for an ``__init__(self, filters, kernel_size, ...)``: :func:`keras1_kernel_size`
+    applied to the positional arguments before they are bound."""
+    def decorate(init):
+        @functools.wraps(init)
+        def wrapper(self, *args, **kwargs):
+            return init(self, *keras1_kernel_size(args, rank), **kwargs)
+        return wrapper
+    return decorate
+
+
 def keras1_arguments(init):
     """Decorator for ``__init__``: Keras 1 keywords are renamed before the arguments are bound.
 
     Only names the decorated ``__init__`` has (or that the base ``Layer`` takes) are converted;
     any other Keras 1 keyword stays and is reported as unexpected.
     """
-    import functools
-    import inspect
-
     own = set(inspect.signature(init).parameters)
 
     @functools.wraps(init)

@@ -40,7 +40,7 @@ from ...explain import Step
 from ...utils import conv_utils
 from ...utils.windows import (CHANNELS_LAST_MIN, col2im, col2im_t, full_correlation, im2col,
                               im2col_t, pad)
-from .._legacy import convert_keras1, keras1_arguments
+from .._legacy import keras1_arguments, keras1_kernel_size
 from ..base import InputSpec, Layer, positive_int
 from ..channelwise import column_sum, per_channel
 
@@ -399,32 +399,12 @@ class Conv3D(Conv):
 
 
 # ---------------------------------------------------------------------------- Keras 1 names
-def _keras1_positional(cls_name, args, kwargs, n_kernel):
-    """Keras 1 passed ``nb_filter, nb_row, nb_col`` (or ``kernel_dim1..3``, ``filter_length``)
-    positionally: ``Convolution2D(64, 3, 3)``. Turn those into ``filters, kernel_size``; a Keras 2
-    call (``Convolution2D(64, (3, 3))``, ``Convolution2D(64, 3)``) passes through."""
-    args = list(args)
-    ints = [a for a in args[1:1 + n_kernel] if isinstance(a, (int, np.integer))]
-    if n_kernel > 1 and len(args) >= 1 + n_kernel and len(ints) == n_kernel:
-        kwargs["kernel_size"] = tuple(int(a) for a in args[1:1 + n_kernel])
-        del args[1:1 + n_kernel]
-    convert_keras1(cls_name, kwargs, names=_CONV_ARGS)
-    return args, kwargs
-
-
-_CONV_ARGS = {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-              "groups", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-              "kernel_regularizer", "bias_regularizer", "activity_regularizer",
-              "kernel_constraint", "bias_constraint"}
-
-
 class Convolution1D(Conv1D):
     """Keras 1's name of :class:`Conv1D`:
     ``Convolution1D(nb_filter, filter_length, init=..., border_mode=..., subsample_length=...)``."""
 
     def __init__(self, *args, **kwargs):
-        args, kwargs = _keras1_positional(type(self).__name__, args, kwargs, 1)
-        super().__init__(*args, **kwargs)
+        super().__init__(*keras1_kernel_size(args, 1), **kwargs)
 
 
 class Convolution2D(Conv2D):
@@ -432,8 +412,7 @@ class Convolution2D(Conv2D):
     ``Convolution2D(nb_filter, nb_row, nb_col, border_mode=..., subsample=..., dim_ordering=...)``."""
 
     def __init__(self, *args, **kwargs):
-        args, kwargs = _keras1_positional(type(self).__name__, args, kwargs, 2)
-        super().__init__(*args, **kwargs)
+        super().__init__(*keras1_kernel_size(args, 2), **kwargs)
 
 
 class Convolution3D(Conv3D):
@@ -442,8 +421,7 @@ class Convolution3D(Conv3D):
     subsample=...)``."""
 
     def __init__(self, *args, **kwargs):
-        args, kwargs = _keras1_positional(type(self).__name__, args, kwargs, 3)
-        super().__init__(*args, **kwargs)
+        super().__init__(*keras1_kernel_size(args, 3), **kwargs)
 
 
 class AtrousConvolution1D(Convolution1D):

@@ -23,7 +23,7 @@ import numpy as np
 from ... import activations
 from ...explain import Step
 from ...utils import conv_utils
-from .._legacy import keras1_arguments
+from .._legacy import keras1_arguments, keras1_kernel_size
 from ..base import positive_int
 from .depthwise import _DepthwiseBase, add_bias, column_sum
 
@@ -273,12 +273,7 @@ def _keras1_separable(args, kwargs, rank, owner):
             if name in kwargs:
                 raise TypeError(f"{owner} got both 'init' (Keras 1) and {name!r}; give one")
             kwargs[name] = init
-    args = list(args)
-    if rank > 1 and len(args) >= 1 + rank and all(isinstance(a, (int, np.integer))
-                                                  for a in args[1:1 + rank]):
-        # filters, nb_row, nb_col positionally
-        args = [args[0], tuple(int(a) for a in args[1:1 + rank])] + args[1 + rank:]
-    return args, kwargs
+    return keras1_kernel_size(args, rank), kwargs
 
 
 class SeparableConvolution2D(SeparableConv2D):

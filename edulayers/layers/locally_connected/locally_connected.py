@@ -40,8 +40,6 @@ Backward, with :math:`\delta_p = \partial L/\partial z_p` (through the activatio
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ... import activations
@@ -50,23 +48,12 @@ from ...utils.conv_utils import (axes_description, conv_output_spatial_shape, fr
                                  normalize_data_format, normalize_tuple, output_length_formula,
                                  to_channels_last)
 from ...utils.windows import col2im, window_view
-from .._legacy import keras1_arguments
+from .._legacy import keras1_arguments, keras1_positional_kernel
 from ..base import InputSpec, Layer, positive_int
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
 _AXIS_NAMES = {1: ("steps",), 2: ("rows", "cols")}
-
-
-def _keras1_positional_kernel(init):
-    """Keras 1's ``LocallyConnected2D(nb_filter, nb_row, nb_col)``: three positional ints mean a
-    ``(nb_row, nb_col)`` kernel, as Keras 2's legacy interface read them."""
-    @functools.wraps(init)
-    def wrapper(self, *args, **kwargs):
-        if len(args) == 3 and all(isinstance(a, (int, np.integer)) for a in args):
-            args = (args[0], (int(args[1]), int(args[2])))
-        return init(self, *args, **kwargs)
-    return wrapper
 
 
 class _LocallyConnected(Layer):
@@ -348,7 +335,7 @@ class LocallyConnected2D(_LocallyConnected):
     """
     rank = 2
 
-    @_keras1_positional_kernel
+    @keras1_positional_kernel(rank=2)
     @keras1_arguments
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform",
